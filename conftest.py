@@ -1,0 +1,21 @@
+"""Hypothesis profiles, registered once and chosen by HYPOTHESIS_PROFILE.
+
+ci:       derandomized, so a CI run is reproducible and a red build stays red; no
+          deadline (shared CI machines are noisy); prints the reproduction blob.
+          The default when the CI environment variable is set.
+dev:      random examples, a few more than ci, so local runs keep exploring.
+          The default elsewhere.
+thorough: many more examples, for hunting rare failures before a release
+          (HYPOTHESIS_PROFILE=thorough pytest).
+"""
+import os
+
+from hypothesis import HealthCheck, settings
+
+# Drawing a whole layer (sizes, parameters, inputs) per example is slower than
+# hypothesis expects from a strategy; that is by design, not a problem to report.
+_common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("ci", max_examples=20, derandomize=True, print_blob=True, **_common)
+settings.register_profile("dev", max_examples=30, **_common)
+settings.register_profile("thorough", max_examples=1000, **_common)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

@@ -1,0 +1,180 @@
+"""The generic checks. Each takes an Example and returns a list of Comparisons.
+
+finite differences: backward(G) against central differences of L = sum(G * forward).
+torch: forward output and every gradient against the PyTorch twin.
+contract: the layer contract of DESIGN.md, rule by rule.
+"""
+import copy
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import tolerances
+from .compare import compare, rule
+from .finite_diff import numeric_gradient
+from .run import backward, forward, forward_backward, scalar
+from .strategies import freeze_randomness
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    kind: str  # "finite differences", "torch" or "contract"
+    run: Callable
+    applies: Callable = lambda spec: True
+
+    def __str__(self):
+        return self.name
+
+
+def finite_differences(example):
+    spec, name = example.spec, example.spec.name
+    tolerance = spec.tolerance or tolerances.FINITE_DIFFERENCES
+    _, analytic_inputs, analytic_params = forward_backward(example)
+    layer, args = example.fresh_layer(), copy.deepcopy(example.args)
+
+    def loss():
+        return scalar(example, forward(example, layer, args))
+
+    results = []
+    for what, analytic, array in (
+        [(f"input {k}", analytic_inputs[k], args[k]) for k in spec.wrt]
+        + [(f"param {k}", analytic_params[k], layer.params[k]) for k in layer.params]
+    ):
+        numeric = numeric_gradient(loss, array)
+        results.append(compare("finite differences", name, what, analytic, numeric, tolerance))
+    return results
+
+
+def torch_twin(example):
+    from .twins import run_twin  # torch is imported only when a twin runs
+
+    spec, name = example.spec, example.spec.name
+    out, inputs, params = forward_backward(example)
+    t_out, t_inputs, t_params = run_twin(spec.twin, example.config, example.layer.params,
+                                         example.args, spec.wrt, example.upstream)
+    sides = ("scratch", "torch")
+    results = [compare("torch", name, "output", np.asarray(out), t_out, tolerances.TORCH, sides)]
+    results += [compare("torch", name, f"input {k}", inputs[k], t_inputs[k], tolerances.TORCH, sides)
+                for k in spec.wrt]
+    results += [compare("torch", name, f"param {k}", params[k], t_params[k], tolerances.TORCH, sides)
+                for k in params]
+    return results
+
+
+def grads_match_params(example):
+    """grads has the keys of params, each with its shape and dtype, after backward."""
+    name = example.spec.name
+    layer = example.fresh_layer()
+    forward(example, layer, example.args)
+    backward(example, layer)
+    results = [rule("contract", name, "grads keys", set(layer.grads) == set(layer.params),
+                    f"grads has {sorted(layer.grads)}, params has {sorted(layer.params)}")]
+    for key, value in layer.params.items():
+        grad = layer.grads.get(key)
+        ok = isinstance(grad, np.ndarray) and grad.shape == value.shape and grad.dtype == value.dtype
+        results.append(rule("contract", name, f"grads[{key!r}]", ok,
+                            f"expected an array of shape {value.shape} and dtype {value.dtype}, "
+                            f"got {_describe(grad)}"))
+    return results
+
+
+def float64_preserved(example):
+    """float64 in, float64 out: the output and every gradient."""
+    name = example.spec.name
+    out, inputs, params = forward_backward(example)
+    produced = {"output": np.asarray(out), **{f"input {k}": g for k, g in inputs.items()},
+                **{f"param {k}": g for k, g in params.items()}}
+    return [rule("contract", name, f"dtype of {what}",
+                 isinstance(value, np.ndarray) and value.dtype == np.float64,
+                 f"expected float64, got {_describe(value)}")
+            for what, value in produced.items()]
+
+
+def arguments_unchanged(example):
+    """forward does not modify its inputs, backward does not modify dout."""
+    name = example.spec.name
+    layer, given = example.fresh_layer(), copy.deepcopy(example.args)
+    freeze_randomness(layer, example.seed)
+    layer.forward(**given)
+    results = [rule("contract", name, f"input {k} after forward", np.array_equal(given[k], example.args[k]),
+                    "forward modified its argument in place") for k in given]
+    if not example.spec.loss:
+        dout = example.upstream.copy()
+        layer.backward(dout)
+        results.append(rule("contract", name, "dout after backward", np.array_equal(dout, example.upstream),
+                            "backward modified dout in place"))
+    return results
+
+
+def params_unchanged_by_backward(example):
+    """No optimizer step, clipping or other write to params inside forward or backward."""
+    name = example.spec.name
+    layer = example.fresh_layer()
+    before = copy.deepcopy(layer.params)
+    forward(example, layer, example.args)
+    backward(example, layer)
+    return [rule("contract", name, f"param {k} after forward and backward",
+                 np.array_equal(layer.params[k], before[k]),
+                 "params changed (an optimizer step, clipping or decay inside the layer?)")
+            for k in before]
+
+
+def stateless(example):
+    """A second forward/backward on the same input, after one on another input, agrees with the first.
+
+    Catches hidden state carried between calls (an RNN that continues from its last h)
+    and gradients accumulated across backward calls instead of overwritten.
+    """
+    spec, name = example.spec, example.spec.name
+    layer = example.fresh_layer()
+    first = forward_backward(example, layer)
+    other_args = {k: (v * 0.5 + 0.25 if k in spec.wrt else v) for k, v in example.args.items()}
+    forward_backward(example, layer, other_args)
+    second = forward_backward(example, layer)
+    return _same_results(name, first, second, "second call")
+
+
+def linear_in_upstream(example):
+    """backward(a*G1 + b*G2) == a*backward(G1) + b*backward(G2), for every gradient."""
+    name = example.spec.name
+    rng = np.random.default_rng([example.seed, 2])
+    g1, g2 = rng.standard_normal((2,) + example.upstream.shape)
+    a, b = 0.75, -1.5
+    _, i1, p1 = forward_backward(example, upstream=g1)
+    _, i2, p2 = forward_backward(example, upstream=g2)
+    out, i12, p12 = forward_backward(example, upstream=a * g1 + b * g2)
+    combined = (out, {k: a * i1[k] + b * i2[k] for k in i1}, {k: a * p1[k] + b * p2[k] for k in p1})
+    return _same_results(name, combined, (out, i12, p12), "backward(a*G1 + b*G2)",
+                         sides=("a*backward(G1) + b*backward(G2)", "backward(a*G1 + b*G2)"))
+
+
+def _same_results(name, expected, actual, label, sides=("first call", "second call")):
+    (out_e, inputs_e, params_e), (out_a, inputs_a, params_a) = expected, actual
+    tolerance = tolerances.CONTRACT
+    results = [compare("contract", name, f"output ({label})", np.asarray(out_a), np.asarray(out_e),
+                       tolerance, sides[::-1])]
+    results += [compare("contract", name, f"input {k} ({label})", inputs_a[k], inputs_e[k], tolerance,
+                        sides[::-1]) for k in inputs_e]
+    results += [compare("contract", name, f"param {k} ({label})", params_a[k], params_e[k], tolerance,
+                        sides[::-1]) for k in params_e]
+    return results
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    return type(value).__name__
+
+
+CHECKS = (
+    Check("finite_differences", "finite differences", finite_differences),
+    Check("torch_twin", "torch", torch_twin, applies=lambda spec: spec.twin is not None),
+    Check("grads_match_params", "contract", grads_match_params),
+    Check("float64_preserved", "contract", float64_preserved),
+    Check("arguments_unchanged", "contract", arguments_unchanged),
+    Check("params_unchanged_by_backward", "contract", params_unchanged_by_backward),
+    Check("stateless", "contract", stateless),
+    Check("linear_in_upstream", "contract", linear_in_upstream, applies=lambda spec: not spec.loss),
+)

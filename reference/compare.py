@@ -1,0 +1,62 @@
+"""The one comparison helper: shape, then dtype, then values; says which stage failed."""
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome of one comparison (or one contract rule) for one layer.
+
+    check: which check ran ("finite differences", "torch", "contract: ...").
+    what: the input, parameter or output compared ("input x", "param W_h", "output").
+    error: the largest |a - b| (nan when the shapes or dtypes already differ).
+    """
+
+    check: str
+    layer: str
+    what: str
+    ok: bool
+    error: float = 0.0
+    message: str = ""
+
+    def __str__(self):
+        status = "ok" if self.ok else "FAILED"
+        return f"[{self.check}] {self.layer} {self.what}: {status}" + (f"\n  {self.message}" if self.message else "")
+
+
+def compare(check, layer, what, actual, expected, tolerance, sides=("analytic", "numeric")):
+    """Compare two arrays; `sides` names them in the message (e.g. scratch vs torch)."""
+    a_name, e_name = sides
+    actual, expected = np.asarray(actual), np.asarray(expected)
+
+    def failed(message, error=float("nan")):
+        return Comparison(check, layer, what, False, error, f"{layer}: {what}: {message}")
+
+    if actual.shape != expected.shape:
+        return failed(f"shape differs: {a_name} {actual.shape}, {e_name} {expected.shape}")
+    if actual.dtype != expected.dtype:
+        return failed(f"dtype differs: {a_name} {actual.dtype}, {e_name} {expected.dtype}")
+    if actual.size == 0:
+        return Comparison(check, layer, what, True)
+    diff = np.abs(actual - expected)
+    allowed = tolerance.allowed(actual, expected)
+    bad = ~(diff <= allowed)  # NaN counts as a mismatch
+    error = float(np.nanmax(diff)) if not np.all(np.isnan(diff)) else float("nan")
+    if not bad.any():
+        return Comparison(check, layer, what, True, error)
+    excess = np.where(np.isnan(diff), np.inf, diff / allowed)
+    worst = np.unravel_index(np.argmax(excess), actual.shape)
+    index = tuple(int(i) for i in worst)
+    return failed(
+        f"{int(bad.sum())} of {actual.size} elements differ; worst at index {index}: "
+        f"{a_name}={actual[worst]!r}, {e_name}={expected[worst]!r}, "
+        f"|diff|={diff[worst]:.3g} > allowed {allowed[worst]:.3g} "
+        f"(atol={tolerance.atol:g}, rtol={tolerance.rtol:g})",
+        error if not np.isnan(error) else float("inf"),
+    )
+
+
+def rule(check, layer, what, ok, message=""):
+    """A contract rule that holds or not (no numbers to compare)."""
+    return Comparison(check, layer, what, bool(ok), 0.0, "" if ok else f"{layer}: {what}: {message}")

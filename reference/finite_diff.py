@@ -1,0 +1,23 @@
+"""Central finite differences, NumPy only."""
+import numpy as np
+
+from .tolerances import STEP
+
+
+def numeric_gradient(f, array, step=STEP):
+    """d f() / d array, element by element, by central differences.
+
+    f: a function of no arguments that returns a float and reads `array`.
+    `array` is perturbed in place and restored exactly, so pass a copy you own.
+    The divisor is the step actually taken ((x+h) - (x-h) in floating point), not 2h.
+    """
+    grad = np.empty(array.shape, dtype=np.float64)
+    for index in np.ndindex(array.shape):
+        original = array[index]
+        array[index] = original + step
+        plus, up = f(), array[index]
+        array[index] = original - step
+        minus, down = f(), array[index]
+        array[index] = original
+        grad[index] = (plus - minus) / (up - down)
+    return grad

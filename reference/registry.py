@@ -1,0 +1,62 @@
+"""The spec registry: one entry per layer (or per mode of a layer). Adding a layer = one entry."""
+from hypothesis import strategies as st
+
+import scratch
+from scratch import SimpleInitializer
+
+from . import twins
+from .spec import Floats, Labels, OneHot, Spec
+
+
+def _init(config):
+    # Parameters are redrawn by hypothesis after build; the initializer only sizes them.
+    return SimpleInitializer(rng=config["rng"])
+
+
+# Dropout's p: 0 (identity), common values, and values where 1/(1-p) is far from 2.
+DROPOUT_P = st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.8])
+# Rows shifted by up to 1e3 apart: exp of the smaller rows underflows to 0 unless each
+# row's own maximum is subtracted.
+ROW_OFFSETS = (0.0, 0.0, 1e3, -1e3)
+ELEMENTWISE = Floats(("batch", "n_features"), low=-3.0, high=3.0, any_shape=True)
+
+SPECS = (
+    Spec("FC", scratch.FC,
+         build=lambda c: scratch.FC(c["n_in"], c["n_out"], _init(c)),
+         inputs={"x": Floats(("batch", "n_in"))},
+         layer_dims=("n_in", "n_out"), twin=twins.LINEAR),
+    Spec("Sigmoid", scratch.Sigmoid, build=lambda c: scratch.Sigmoid(),
+         inputs={"x": ELEMENTWISE}, twin=twins.SIGMOID),
+    Spec("Tanh", scratch.Tanh, build=lambda c: scratch.Tanh(),
+         inputs={"x": ELEMENTWISE}, twin=twins.TANH),
+    Spec("ReLU", scratch.ReLU, build=lambda c: scratch.ReLU(),
+         inputs={"x": Floats(("batch", "n_features"), low=-3.0, high=3.0, kinks=(0.0,), any_shape=True)},
+         twin=twins.RELU),
+    Spec("Softmax", scratch.Softmax, build=lambda c: scratch.Softmax(),
+         inputs={"x": Floats(("batch", "n_classes"), low=-3.0, high=3.0, row_offsets=ROW_OFFSETS)},
+         twin=twins.SOFTMAX),
+    Spec("Dropout", scratch.Dropout, build=lambda c: scratch.Dropout(c["p"], rng=c["rng"]),
+         inputs={"x": ELEMENTWISE}, draws={"p": DROPOUT_P}, twin=twins.DROPOUT_TRAIN),
+    Spec("Dropout-eval", scratch.Dropout, build=lambda c: scratch.Dropout(c["p"], rng=c["rng"]).eval(),
+         inputs={"x": ELEMENTWISE}, draws={"p": DROPOUT_P}, twin=twins.DROPOUT_EVAL),
+    Spec("SimpleRNN", scratch.SimpleRNN,
+         build=lambda c: scratch.SimpleRNN(c["n_features"], c["n_nodes"], _init(c)),
+         inputs={"x": Floats(("batch", "seq_len", "n_features")), "h0": Floats(("batch", "n_nodes"))},
+         layer_dims=("n_features", "n_nodes"), twin=twins.RNN),
+    Spec("SimpleRNN-no-h0", scratch.SimpleRNN,
+         build=lambda c: scratch.SimpleRNN(c["n_features"], c["n_nodes"], _init(c)),
+         inputs={"x": Floats(("batch", "seq_len", "n_features"))},
+         layer_dims=("n_features", "n_nodes"), twin=twins.RNN),
+    Spec("SoftmaxCrossEntropy", scratch.SoftmaxCrossEntropy,
+         build=lambda c: scratch.SoftmaxCrossEntropy(),
+         inputs={"scores": Floats(("batch", "n_classes"), low=-3.0, high=3.0, row_offsets=ROW_OFFSETS),
+                 "targets": Labels(("batch",), classes="n_classes")},
+         twin=twins.CROSS_ENTROPY, loss=True),
+    Spec("SoftmaxCrossEntropy-onehot", scratch.SoftmaxCrossEntropy,
+         build=lambda c: scratch.SoftmaxCrossEntropy(),
+         inputs={"scores": Floats(("batch", "n_classes"), low=-3.0, high=3.0, row_offsets=ROW_OFFSETS),
+                 "targets": OneHot(("batch", "n_classes"))},
+         twin=twins.CROSS_ENTROPY, loss=True),
+)
+
+BY_NAME = {spec.name: spec for spec in SPECS}

@@ -1,0 +1,44 @@
+"""Running a layer the way every check does: frozen randomness, copies, one gradient dict."""
+import copy
+
+import numpy as np
+
+from .strategies import freeze_randomness
+
+
+def forward(example, layer, args):
+    """layer.forward on copies of `args`, with the layer's generators reset to the seed."""
+    freeze_randomness(layer, example.seed)
+    return layer.forward(**copy.deepcopy(args))
+
+
+def scalar(example, out, upstream=None):
+    """L = sum(G * out): the scalar whose gradient backward(G) must be."""
+    upstream = example.upstream if upstream is None else upstream
+    return float(np.sum(upstream * out))
+
+
+def backward(example, layer, upstream=None):
+    """backward(G) -> {input name: grad} for every differentiable input.
+
+    A loss's backward() takes no G; it is scaled by the (scalar) G here so that losses
+    and layers share one scalar L = G * forward(...).
+    """
+    spec = example.spec
+    upstream = example.upstream if upstream is None else upstream
+    first, *others = spec.wrt
+    if spec.loss:
+        return {first: upstream * layer.backward()}
+    grads = {first: layer.backward(upstream.copy())}
+    extra = getattr(layer, "dinputs", {})
+    grads.update({name: extra.get(name) for name in others})
+    return grads
+
+
+def forward_backward(example, layer=None, args=None, upstream=None):
+    """(output, input grads, param grads as copies) of one forward and backward pass."""
+    layer = example.fresh_layer() if layer is None else layer
+    args = example.args if args is None else args
+    out = forward(example, layer, args)
+    inputs = backward(example, layer, upstream)
+    return out, inputs, {name: np.copy(g) for name, g in layer.grads.items()}

@@ -1,0 +1,98 @@
+"""The spec: everything the generic checks need to know about one layer, declared once.
+
+Shapes are written with symbolic dimension names ("batch", "n_in"); hypothesis draws a
+size for each name (see strategies.py), so one spec covers every shape it can take.
+"""
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+
+from .tolerances import Tolerance
+
+
+@dataclass(frozen=True)
+class Floats:
+    """A differentiable float64 input. Values are drawn uniformly in [low, high].
+
+    kinks: points where the layer is not differentiable; drawn values are moved at
+      least KINK_MARGIN away from them so that finite differences never straddle one.
+    row_offsets: if given, each row (all axes but the last) is shifted by one of these,
+      so that rows on very different scales occur (this is what exposes a softmax
+      that subtracts one global maximum instead of each row's).
+    any_shape: element-wise layers accept any shape; wrong-rank input is then not an error.
+    """
+
+    dims: tuple
+    low: float = -1.0
+    high: float = 1.0
+    kinks: tuple = ()
+    row_offsets: tuple = ()
+    any_shape: bool = False
+    differentiable = True
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Integer class labels in [0, classes), not differentiable. dims e.g. ("batch",)."""
+
+    dims: tuple
+    classes: str
+    differentiable = False
+
+
+@dataclass(frozen=True)
+class OneHot:
+    """One-hot rows of shape dims, e.g. ("batch", "n_classes"), not differentiable."""
+
+    dims: tuple
+    differentiable = False
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One layer under test.
+
+    name: the test id and the row in `python -m reference`.
+    cls: the scratch class (the registry-complete check looks for it).
+    build: config -> layer. `config` maps every dimension name to its drawn size, every
+      name in `draws` to its drawn value, and "rng" to a seeded np.random.Generator.
+    inputs: forward's keyword arguments, in order; backward returns the gradient of the
+      first differentiable one, other gradients are in `layer.dinputs`.
+    layer_dims: dimension names the layer is built with (they must match its inputs).
+    twin: the PyTorch twin (reference/twins.py), or None if PyTorch has no equivalent.
+    draws: extra hyperparameters for `build`, as hypothesis strategies.
+    tolerance: overrides the finite-difference tolerance; give `tolerance_reason`.
+    loss: the layer is a loss, forward(...) -> float and backward() -> dscores.
+    """
+
+    name: str
+    cls: type
+    build: Callable[[Mapping[str, Any]], Any]
+    inputs: Mapping[str, Any]
+    layer_dims: tuple = ()
+    twin: Optional[Any] = None
+    draws: Mapping[str, Any] = field(default_factory=dict)
+    tolerance: Optional[Tolerance] = None
+    tolerance_reason: str = ""
+    loss: bool = False
+
+    def __post_init__(self):
+        if self.tolerance is not None and not self.tolerance_reason:
+            raise ValueError(f"spec {self.name}: a tolerance override needs a tolerance_reason")
+        if not any(decl.differentiable for decl in self.inputs.values()):
+            raise ValueError(f"spec {self.name}: at least one input must be Floats")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def wrt(self):
+        """Names of the differentiable inputs, the returned one first."""
+        return tuple(name for name, decl in self.inputs.items() if decl.differentiable)
+
+    @property
+    def dim_names(self):
+        names = list(self.layer_dims)
+        for decl in self.inputs.values():
+            names += [d for d in decl.dims if isinstance(d, str)]
+            names += [getattr(decl, "classes", None)] if isinstance(decl, Labels) else []
+        return tuple(dict.fromkeys(names))

@@ -1,0 +1,109 @@
+"""Hypothesis strategies: sizes, values, and whole examples drawn from a spec."""
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from .spec import Floats, Labels, OneHot
+
+# Every dimension (batch, seq_len, features, nodes, classes) is drawn independently,
+# so 1 is common and unequal sizes are the rule: a transpose or a wrong reduction
+# axis then shows as a shape error or a wrong value.
+DIM = st.integers(min_value=1, max_value=5)
+# Finite differences move a value by STEP = 1e-6; staying 1e-3 away from a kink
+# leaves a 1000x margin.
+KINK_MARGIN = 1e-3
+PARAM_VALUES = Floats(dims=(), low=-1.0, high=1.0)
+
+
+def away_from_kinks(values, kinks, margin=KINK_MARGIN):
+    """Move every value closer than `margin` to a kink out to the margin (same side)."""
+    for kink in kinks:
+        near = np.abs(values - kink) < margin
+        values = np.where(near, kink + np.where(values >= kink, margin, -margin), values)
+    return values
+
+
+def floats(decl, shape):
+    """Dense float64 arrays for a Floats declaration: every element drawn (no fill)."""
+    elements = st.floats(decl.low, decl.high, allow_nan=False, allow_infinity=False)
+    arrays = hnp.arrays(np.float64, shape, elements=elements, fill=st.nothing())
+    if decl.row_offsets and len(shape) >= 1:
+        offsets = hnp.arrays(np.float64, shape[:-1] + (1,), elements=st.sampled_from(decl.row_offsets),
+                             fill=st.nothing())
+        arrays = st.tuples(arrays, offsets).map(lambda pair: pair[0] + pair[1])
+    return arrays.map(lambda values: away_from_kinks(values, decl.kinks))
+
+
+def input_values(decl, shape, config):
+    if isinstance(decl, Floats):
+        return floats(decl, shape)
+    if isinstance(decl, Labels):
+        return hnp.arrays(np.int64, shape, elements=st.integers(0, config[decl.classes] - 1))
+    if isinstance(decl, OneHot):
+        labels = hnp.arrays(np.int64, shape[:-1], elements=st.integers(0, shape[-1] - 1))
+        return labels.map(lambda y: np.eye(shape[-1])[y])
+    raise TypeError(f"unknown input declaration {decl!r}")
+
+
+def shape_of(decl, config):
+    return tuple(config[d] if isinstance(d, str) else d for d in decl.dims)
+
+
+@dataclass
+class Example:
+    """One drawn case: a built layer with drawn parameters, drawn inputs and upstream G.
+
+    seed: seeds the layer's generator (dropout masks) and G; `config["rng"]` is rebuilt
+    from it before every forward call, so every call sees the same randomness.
+    """
+
+    spec: Any
+    config: dict
+    seed: int
+    layer: Any
+    args: dict
+    upstream: Any
+
+    def __repr__(self):
+        sizes = {k: v for k, v in self.config.items() if k not in ("rng", "seed")}
+        shapes = {k: v.shape for k, v in self.args.items()}
+        return f"Example({self.spec.name}, sizes={sizes}, input shapes={shapes}, seed={self.seed})"
+
+    def fresh_layer(self):
+        """An independent copy of the layer, parameters included."""
+        return copy.deepcopy(self.layer)
+
+
+def freeze_randomness(layer, seed):
+    """Reset every generator the layer holds, so that repeated forwards agree."""
+    for value in vars(layer).values():
+        if isinstance(value, np.random.Generator):
+            value.bit_generator.state = np.random.default_rng(seed).bit_generator.state
+
+
+def configs(spec):
+    sizes = {name: DIM for name in spec.dim_names}
+    return st.fixed_dictionaries({**sizes, **spec.draws})
+
+
+@st.composite
+def examples(draw, spec):
+    """A full Example for `spec`: sizes, hyperparameters, parameters, inputs, G."""
+    config = dict(draw(configs(spec)))
+    seed = draw(st.integers(0, 2**32 - 1))
+    config["seed"] = seed
+    config["rng"] = np.random.default_rng(seed)
+    layer = spec.build(config)
+    for name, value in layer.params.items():
+        value[...] = draw(floats(PARAM_VALUES, value.shape))
+    args = {name: draw(input_values(decl, shape_of(decl, config), config))
+            for name, decl in spec.inputs.items()}
+    probe = copy.deepcopy(layer)
+    freeze_randomness(probe, seed)
+    out = probe.forward(**copy.deepcopy(args))
+    upstream = np.random.default_rng([seed, 1]).standard_normal(np.shape(out))
+    return Example(spec, config, seed, layer, args, upstream)

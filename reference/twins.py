@@ -1,0 +1,95 @@
+"""PyTorch twins and their parameter maps: the only module that imports torch.
+
+A twin builds the equivalent torch module from the drawn sizes and says how weights
+cross over. The map owns every convention difference, in one place:
+  - torch stores Linear/RNN weights as (out, in); scratch stores (in, out): transpose.
+  - torch's RNN has two biases, bias_ih + bias_hh; scratch has one B. We load B into
+    bias_ih and zeros into bias_hh; d(loss)/dB is then the gradient of bias_ih.
+Test bodies never transpose.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+torch.set_num_threads(1)  # the twins are tiny; thread start-up costs more than it saves
+
+
+def _call_module(module, config, **tensors):
+    return module(*tensors.values())
+
+
+@dataclass(frozen=True)
+class Twin:
+    """module: config -> nn.Module (float64 is applied by the harness).
+    load: torch parameter name -> function of scratch params giving its value.
+    grads: scratch parameter name -> function of torch grads giving its gradient.
+    call: (module, config, **tensors) -> output tensor; forward's arguments in order.
+    """
+
+    module: Callable
+    load: Mapping[str, Callable] = field(default_factory=dict)
+    grads: Mapping[str, Callable] = field(default_factory=dict)
+    call: Callable = _call_module
+
+
+def run_twin(twin, config, params, args, wrt, upstream):
+    """Forward and backward through the twin: (output, {input: grad}, {param: grad}) in NumPy."""
+    module = twin.module(config).double()
+    torch_params = dict(module.named_parameters())
+    if set(twin.load) != set(torch_params):
+        raise ValueError(f"parameter map loads {sorted(twin.load)}, the torch module has {sorted(torch_params)}")
+    if set(twin.grads) != set(params):
+        raise ValueError(f"parameter map gives grads {sorted(twin.grads)}, the layer has {sorted(params)}")
+    with torch.no_grad():
+        for name, value in twin.load.items():
+            torch_params[name].copy_(torch.from_numpy(np.ascontiguousarray(value(params))))
+    tensors = {name: torch.tensor(value, requires_grad=name in wrt) for name, value in args.items()}
+    out = twin.call(module, config, **tensors)
+    out.backward(torch.from_numpy(np.asarray(upstream, dtype=np.float64)))
+    torch_grads = {name: p.grad.numpy() for name, p in torch_params.items()}
+    inputs = {name: tensors[name].grad.numpy() for name in wrt}
+    params = {name: np.asarray(to_scratch(torch_grads)) for name, to_scratch in twin.grads.items()}
+    return out.detach().numpy(), inputs, params
+
+
+LINEAR = Twin(
+    module=lambda c: nn.Linear(c["n_in"], c["n_out"]),
+    load={"weight": lambda p: p["W"].T, "bias": lambda p: p["B"]},
+    grads={"W": lambda g: g["weight"].T, "B": lambda g: g["bias"]},
+)
+SIGMOID = Twin(module=lambda c: nn.Sigmoid())
+TANH = Twin(module=lambda c: nn.Tanh())
+RELU = Twin(module=lambda c: nn.ReLU())
+SOFTMAX = Twin(module=lambda c: nn.Softmax(dim=-1))
+
+
+def _dropout_with_scratch_mask(module, config, x):
+    """nn.Dropout draws its mask from torch's generator, which NumPy cannot reproduce.
+    So the twin redraws the documented mask (keep where uniform >= p, from the layer's
+    seeded generator) and applies PyTorch's inverted-dropout scaling to it."""
+    keep = np.random.default_rng(config["seed"]).random(tuple(x.shape)) >= config["p"]
+    return torch.where(torch.from_numpy(keep), x / (1.0 - config["p"]), torch.zeros_like(x))
+
+
+DROPOUT_TRAIN = Twin(module=lambda c: nn.Identity(), call=_dropout_with_scratch_mask)
+DROPOUT_EVAL = Twin(module=lambda c: nn.Dropout(c["p"]).eval())
+RNN = Twin(
+    module=lambda c: nn.RNN(c["n_features"], c["n_nodes"], nonlinearity="tanh", batch_first=True),
+    load={
+        "weight_ih_l0": lambda p: p["W_x"].T,
+        "weight_hh_l0": lambda p: p["W_h"].T,
+        "bias_ih_l0": lambda p: p["B"],
+        "bias_hh_l0": lambda p: np.zeros_like(p["B"]),
+    },
+    grads={
+        "W_x": lambda g: g["weight_ih_l0"].T,
+        "W_h": lambda g: g["weight_hh_l0"].T,
+        "B": lambda g: g["bias_ih_l0"],
+    },
+    # torch wants h0 as (num_layers, batch, n_nodes) and returns (output, h_n).
+    call=lambda module, config, x, h0=None: module(x, None if h0 is None else h0.unsqueeze(0))[0],
+)
+CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())

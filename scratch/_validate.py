@@ -1,0 +1,50 @@
+"""Input checks shared by every layer: reject bad input before any state changes.
+
+Every message names the layer, the argument, what was expected and what was given,
+so a user reading the traceback does not need to open the layer's source.
+"""
+import numpy as np
+
+
+def as_array(owner, name, value):
+    """Return `value` as a real float array; raise TypeError/ValueError otherwise.
+
+    Integer and boolean arrays are promoted to float64 (a copy, so the caller's
+    array is never touched); float arrays are used as they are.
+    """
+    where = f"{type(owner).__name__}: {name}"
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{where} must be a numpy array, got {type(value).__name__}")
+    if value.dtype.kind in "biu":
+        value = value.astype(np.float64)
+    elif value.dtype.kind != "f":
+        raise TypeError(f"{where} must have a real numeric dtype, got {value.dtype}")
+    if not np.all(np.isfinite(value)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
+        raise ValueError(f"{where} must be finite, got {value[bad]} at index {bad}")
+    return value
+
+
+def expect_shape(owner, name, value, dims):
+    """Check `value.shape` against `dims`: an int is a required size, a str a free one.
+
+    Example: dims=("batch", 4) accepts (3, 4) and rejects (3, 5) or (3, 4, 1).
+    """
+    expected = "(" + ", ".join(str(d) for d in dims) + ")"
+    if value.ndim != len(dims) or any(
+        isinstance(d, int) and d != n for d, n in zip(dims, value.shape)
+    ):
+        raise ValueError(
+            f"{type(owner).__name__}: {name} must have shape {expected}, got {value.shape}"
+        )
+
+
+def expect_positive_int(owner, name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{type(owner).__name__}: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def expect_forward_done(owner, cache):
+    if cache is None:
+        raise RuntimeError(f"{type(owner).__name__}: backward called before forward")

@@ -1,0 +1,60 @@
+"""Weight initializers. Each draws from an injected np.random.Generator.
+
+`W(n_in, n_out)` returns a `(n_in, n_out)` weight matrix and `B(n_out)` a `(n_out,)`
+bias, both float64.
+"""
+import numpy as np
+
+from ._validate import expect_positive_int
+
+
+class _Gaussian:
+    """Zero-mean Gaussian weights with a standard deviation given by `std(n_in, n_out)`."""
+
+    def __init__(self, rng):
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                f"{type(self).__name__}: rng must be a numpy.random.Generator, got {type(rng).__name__}"
+            )
+        self.rng = rng
+
+    def std(self, n_in, n_out):
+        raise NotImplementedError
+
+    def W(self, n_in, n_out):
+        n_in = expect_positive_int(self, "n_in", n_in)
+        n_out = expect_positive_int(self, "n_out", n_out)
+        return self.std(n_in, n_out) * self.rng.standard_normal((n_in, n_out))
+
+    def B(self, n_out):
+        return np.zeros(expect_positive_int(self, "n_out", n_out))
+
+
+class SimpleInitializer(_Gaussian):
+    """N(0, sigma^2) for weights and biases, as in the original exercise."""
+
+    def __init__(self, sigma=0.01, *, rng):
+        super().__init__(rng)
+        if not (isinstance(sigma, (int, float)) and np.isfinite(sigma) and sigma > 0):
+            raise ValueError(f"SimpleInitializer: sigma must be a positive finite number, got {sigma!r}")
+        self.sigma = float(sigma)
+
+    def std(self, n_in, n_out):
+        return self.sigma
+
+    def B(self, n_out):
+        return self.sigma * self.rng.standard_normal(expect_positive_int(self, "n_out", n_out))
+
+
+class XavierInitializer(_Gaussian):
+    """Glorot normal: std = sqrt(2 / (n_in + n_out)), zero bias (torch.nn.init.xavier_normal_)."""
+
+    def std(self, n_in, n_out):
+        return np.sqrt(2.0 / (n_in + n_out))
+
+
+class HeInitializer(_Gaussian):
+    """He normal: std = sqrt(2 / n_in), zero bias (torch.nn.init.kaiming_normal_, fan_in, relu)."""
+
+    def std(self, n_in, n_out):
+        return np.sqrt(2.0 / n_in)

@@ -1,0 +1,54 @@
+"""Losses: forward(scores, targets) -> float (mean over the batch); backward() -> dscores."""
+import numpy as np
+
+from ._validate import as_array, expect_forward_done, expect_shape
+
+
+class SoftmaxCrossEntropy:
+    """Mean over the batch of -sum(t * log softmax(scores)), like nn.CrossEntropyLoss.
+
+    scores: (batch, n_classes). targets: integer labels (batch,) in [0, n_classes),
+    or class probabilities (batch, n_classes) such as one-hot rows (non-negative, each
+    row summing to 1). The log-softmax is computed as z - logsumexp(z) with the row
+    maximum subtracted, so the loss stays finite for scores up to 1e4 and beyond.
+    """
+
+    def __init__(self):
+        self.params = {}
+        self.grads = {}
+        self.cache = None
+
+    def forward(self, scores, targets):
+        scores = as_array(self, "scores", scores)
+        expect_shape(self, "scores", scores, ("batch", "n_classes"))
+        probs = self._target_probabilities(targets, *scores.shape)
+        z = scores - scores.max(axis=1, keepdims=True)
+        log_softmax = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        self.cache = (np.exp(log_softmax), probs)
+        return float(-(probs * log_softmax).sum() / scores.shape[0])
+
+    def backward(self):
+        expect_forward_done(self, self.cache)
+        softmax, probs = self.cache
+        return (softmax - probs) / softmax.shape[0]
+
+    def _target_probabilities(self, targets, batch, n_classes):
+        if not isinstance(targets, np.ndarray):
+            raise TypeError(f"SoftmaxCrossEntropy: targets must be a numpy array, got {type(targets).__name__}")
+        if targets.ndim == 1 and targets.dtype.kind in "iu":
+            expect_shape(self, "targets", targets, (batch,))
+            if targets.min() < 0 or targets.max() >= n_classes:
+                raise ValueError(
+                    f"SoftmaxCrossEntropy: targets must be labels in [0, {n_classes}), "
+                    f"got values from {targets.min()} to {targets.max()}"
+                )
+            return np.eye(n_classes)[targets]
+        if targets.ndim == 1:
+            raise TypeError(f"SoftmaxCrossEntropy: 1-D targets must be integer labels, got dtype {targets.dtype}")
+        probs = as_array(self, "targets", targets)
+        expect_shape(self, "targets", probs, (batch, n_classes))
+        if probs.min() < 0 or not np.allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-9):
+            raise ValueError(
+                "SoftmaxCrossEntropy: (batch, n_classes) targets must be non-negative rows summing to 1"
+            )
+        return probs

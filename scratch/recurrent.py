@@ -1,0 +1,64 @@
+"""SimpleRNN (Elman, tanh) with backpropagation through time."""
+import numpy as np
+
+from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape
+
+
+class SimpleRNN:
+    """h_t = tanh(x_t @ W_x + h_{t-1} @ W_h + B), for t = 1..seq_len.
+
+    x: (batch, seq_len, n_features), h0: (batch, n_nodes) or None for zeros
+    -> every hidden state, (batch, seq_len, n_nodes).
+    W_x: (n_features, n_nodes), W_h: (n_nodes, n_nodes), B: (n_nodes,).
+    backward(dout) returns dx and stores the gradient for h0 in `dinputs["h0"]`.
+    """
+
+    def __init__(self, n_features, n_nodes, initializer):
+        self.n_features = expect_positive_int(self, "n_features", n_features)
+        self.n_nodes = expect_positive_int(self, "n_nodes", n_nodes)
+        self.params = {
+            "W_x": initializer.W(self.n_features, self.n_nodes),
+            "W_h": initializer.W(self.n_nodes, self.n_nodes),
+            "B": initializer.B(self.n_nodes),
+        }
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.dinputs = {}
+        self.cache = None
+
+    def forward(self, x, h0=None):
+        x = as_array(self, "x", x)
+        expect_shape(self, "x", x, ("batch", "seq_len", self.n_features))
+        batch, seq_len, _ = x.shape
+        if h0 is None:
+            h0 = np.zeros((batch, self.n_nodes))
+        else:
+            h0 = as_array(self, "h0", h0)
+            expect_shape(self, "h0", h0, (batch, self.n_nodes))
+        W_x, W_h, B = self.params["W_x"], self.params["W_h"], self.params["B"]
+        # hs[:, t] is h_{t-1}: hs[:, 0] = h0, hs[:, 1:] are the outputs.
+        hs = np.empty((batch, seq_len + 1, self.n_nodes), dtype=np.result_type(x, h0, W_x))
+        hs[:, 0] = h0
+        a = x @ W_x + B  # the input part of every step at once
+        for t in range(seq_len):
+            hs[:, t + 1] = np.tanh(a[:, t] + hs[:, t] @ W_h)
+        self.cache = (x, hs)
+        return hs[:, 1:].copy()
+
+    def backward(self, dout):
+        expect_forward_done(self, self.cache)
+        x, hs = self.cache
+        dout = as_array(self, "dout", dout)
+        expect_shape(self, "dout", dout, (x.shape[0], x.shape[1], self.n_nodes))
+        W_x, W_h = self.params["W_x"], self.params["W_h"]
+        da = np.empty_like(dout, dtype=np.result_type(dout, hs))
+        dh_next = np.zeros_like(hs[:, 0])
+        for t in reversed(range(x.shape[1])):
+            h = hs[:, t + 1]
+            da[:, t] = (dout[:, t] + dh_next) * (1.0 - h * h)
+            dh_next = da[:, t] @ W_h.T
+        da_flat = da.reshape(-1, self.n_nodes)
+        self.grads["W_x"][...] = x.reshape(-1, self.n_features).T @ da_flat
+        self.grads["W_h"][...] = hs[:, :-1].reshape(-1, self.n_nodes).T @ da_flat
+        self.grads["B"][...] = da_flat.sum(axis=0)
+        self.dinputs = {"h0": dh_next}
+        return da @ W_x.T
