@@ -5,12 +5,14 @@ torch: forward output and every gradient against the PyTorch twin.
 contract: the layer contract of DESIGN.md, rule by rule.
 """
 import copy
+import traceback
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from . import tolerances
+from .bad_input import rejects_bad_input
 from .compare import compare, rule
 from .finite_diff import numeric_gradient
 from .run import backward, forward, forward_backward, scalar
@@ -26,6 +28,9 @@ class Check:
 
     def __str__(self):
         return self.name
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(self.name)  # keeps hypothesis reports short
 
 
 def finite_differences(example):
@@ -162,6 +167,22 @@ def _same_results(name, expected, actual, label, sides=("first call", "second ca
     return results
 
 
+def run_checks(example, checks=None):
+    """Run every applicable check; an exception inside one becomes a failed Comparison."""
+    results = []
+    for check in CHECKS if checks is None else checks:
+        if not check.applies(example.spec):
+            continue
+        try:
+            results += check.run(example)
+        except Exception as exc:  # noqa: BLE001 - a crash is a finding to report, not to hide
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            results.append(rule(check.kind, example.spec.name, check.name, False,
+                                f"raised {type(exc).__name__}: {exc} "
+                                f"(at {where.filename}:{where.lineno}, in {where.name})"))
+    return results
+
+
 def _describe(value):
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape} and dtype {value.dtype}"
@@ -177,4 +198,5 @@ CHECKS = (
     Check("params_unchanged_by_backward", "contract", params_unchanged_by_backward),
     Check("stateless", "contract", stateless),
     Check("linear_in_upstream", "contract", linear_in_upstream, applies=lambda spec: not spec.loss),
+    Check("rejects_bad_input", "contract", rejects_bad_input),
 )

@@ -84,6 +84,9 @@ class Spec:
     def __str__(self):
         return self.name
 
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(self.name)  # keeps hypothesis reports short
+
     @property
     def wrt(self):
         """Names of the differentiable inputs, the returned one first."""

@@ -1,8 +1,5 @@
 """Hypothesis strategies: sizes, values, and whole examples drawn from a spec."""
 import copy
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -53,20 +50,16 @@ def shape_of(decl, config):
     return tuple(config[d] if isinstance(d, str) else d for d in decl.dims)
 
 
-@dataclass
 class Example:
     """One drawn case: a built layer with drawn parameters, drawn inputs and upstream G.
 
-    seed: seeds the layer's generator (dropout masks) and G; `config["rng"]` is rebuilt
-    from it before every forward call, so every call sees the same randomness.
+    seed: seeds the layer's generator (dropout masks) and G; the layer's generators are
+    reset from it before every forward call, so every call sees the same randomness.
     """
 
-    spec: Any
-    config: dict
-    seed: int
-    layer: Any
-    args: dict
-    upstream: Any
+    def __init__(self, spec, config, seed, layer, args, upstream):
+        self.spec, self.config, self.seed = spec, config, seed
+        self.layer, self.args, self.upstream = layer, args, upstream
 
     def __repr__(self):
         sizes = {k: v for k, v in self.config.items() if k not in ("rng", "seed")}

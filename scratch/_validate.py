@@ -25,17 +25,18 @@ def as_array(owner, name, value):
     return value
 
 
-def expect_shape(owner, name, value, dims):
+def expect_shape(owner, name, value, dims, note=""):
     """Check `value.shape` against `dims`: an int is a required size, a str a free one.
 
     Example: dims=("batch", 4) accepts (3, 4) and rejects (3, 5) or (3, 4, 1).
+    `note` says where a required size comes from when another argument sets it.
     """
     expected = "(" + ", ".join(str(d) for d in dims) + ")"
     if value.ndim != len(dims) or any(
         isinstance(d, int) and d != n for d, n in zip(dims, value.shape)
     ):
         raise ValueError(
-            f"{type(owner).__name__}: {name} must have shape {expected}, got {value.shape}"
+            f"{type(owner).__name__}: {name} must have shape {expected}{note}, got {value.shape}"
         )
 
 

@@ -33,7 +33,7 @@ class SimpleRNN:
             h0 = np.zeros((batch, self.n_nodes))
         else:
             h0 = as_array(self, "h0", h0)
-            expect_shape(self, "h0", h0, (batch, self.n_nodes))
+            expect_shape(self, "h0", h0, (batch, self.n_nodes), note=" (batch as in x)")
         W_x, W_h, B = self.params["W_x"], self.params["W_h"], self.params["B"]
         # hs[:, t] is h_{t-1}: hs[:, 0] = h0, hs[:, 1:] are the outputs.
         hs = np.empty((batch, seq_len + 1, self.n_nodes), dtype=np.result_type(x, h0, W_x))

@@ -1,0 +1,1 @@
+"""The ground truth the scratch layers are held to, and the harness that holds them."""
