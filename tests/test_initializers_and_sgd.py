@@ -1,0 +1,58 @@
+"""Initializers draw from the injected generator; SGD steps every parameter once."""
+import numpy as np
+import pytest
+
+from scratch import FC, SGD, HeInitializer, SimpleInitializer, SimpleRNN, XavierInitializer
+
+INITIALIZERS = [lambda rng: SimpleInitializer(0.05, rng=rng), XavierInitializer, HeInitializer]
+
+
+@pytest.mark.parametrize("make", INITIALIZERS, ids=["Simple", "Xavier", "He"])
+def test_initializer_is_reproducible_from_its_generator(make):
+    first = make(np.random.default_rng(7))
+    second = make(np.random.default_rng(7))
+    other = make(np.random.default_rng(8))
+    W = first.W(3, 5)
+    assert W.shape == (3, 5) and W.dtype == np.float64
+    np.testing.assert_array_equal(W, second.W(3, 5))
+    assert not np.array_equal(W, other.W(3, 5))
+    assert first.B(5).shape == (5,)
+
+
+@pytest.mark.parametrize("make", INITIALIZERS, ids=["Simple", "Xavier", "He"])
+def test_initializer_rejects_bad_sizes(make):
+    init = make(np.random.default_rng(0))
+    with pytest.raises(ValueError, match="n_in must be a positive integer"):
+        init.W(0, 3)
+
+
+def test_initializers_need_a_generator():
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        XavierInitializer(np.random.RandomState(0))
+
+
+def test_sgd_updates_every_parameter_of_a_recurrent_layer():
+    rng = np.random.default_rng(0)
+    rnn = SimpleRNN(3, 4, SimpleInitializer(0.5, rng=rng))
+    before = {k: v.copy() for k, v in rnn.params.items()}
+    rnn.forward(rng.standard_normal((2, 5, 3)))
+    rnn.backward(rng.standard_normal((2, 5, 4)))
+    SGD(lr=0.1).update(rnn)
+    for name, value in rnn.params.items():
+        np.testing.assert_allclose(value, before[name] - 0.1 * rnn.grads[name], rtol=1e-15, atol=0)
+
+
+def test_sgd_refuses_mismatched_grads_and_changes_nothing():
+    layer = FC(2, 3, SimpleInitializer(rng=np.random.default_rng(0)))
+    layer.grads["B"] = np.zeros(4)
+    before = {k: v.copy() for k, v in layer.params.items()}
+    with pytest.raises(ValueError, match=r"grads\['B'\] has shape \(4,\)"):
+        SGD(0.1).update(layer)
+    for name, value in layer.params.items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+@pytest.mark.parametrize("lr", [0, -1.0, float("nan"), "0.1"])
+def test_sgd_rejects_bad_learning_rates(lr):
+    with pytest.raises(ValueError, match="SGD: lr must be a positive finite number"):
+        SGD(lr)

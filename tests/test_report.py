@@ -1,0 +1,52 @@
+"""The main job: `python -m reference` prints one row per layer and exits 0 only if all pass."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import scratch
+from reference import report
+from reference.registry import SPECS
+
+
+def test_every_layer_has_a_passing_row(capsys):
+    assert report.main(["--examples", "3"]) == 0
+    out = capsys.readouterr().out
+    for spec in SPECS:
+        assert any(line.split()[:1] == [spec.name] and line.endswith("pass") for line in out.splitlines()), spec.name
+    assert f"{len(SPECS)} of {len(SPECS)} layers pass" in out
+
+
+def test_two_runs_with_one_seed_agree(capsys):
+    report.main(["--layer", "SimpleRNN", "--examples", "5", "--seed", "3"])
+    first = capsys.readouterr().out
+    report.main(["--layer", "SimpleRNN", "--examples", "5", "--seed", "3"])
+    assert capsys.readouterr().out == first
+
+
+def test_a_broken_layer_fails_its_row_and_names_the_parameter(monkeypatch, capsys):
+    def backward_with_overwritten_recurrent_gradient(self, dout):
+        dx = original(self, dout)
+        x, hs = self.cache
+        da_last = (dout[:, -1]) * (1.0 - hs[:, -1] ** 2)
+        self.grads["W_h"][...] = hs[:, -2].T @ da_last  # only the last step, not the sum
+        return dx
+
+    original = scratch.SimpleRNN.backward
+    monkeypatch.setattr(scratch.SimpleRNN, "backward", backward_with_overwritten_recurrent_gradient)
+    assert report.main(["--layer", "SimpleRNN", "--examples", "10"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "param W_h" in out and "smallest failing example" in out
+
+
+def test_unknown_layer_is_refused():
+    result = subprocess.run([sys.executable, "-m", "reference", "--layer", "Nope"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "invalid choice: 'Nope'" in result.stderr
+
+
+@pytest.mark.parametrize("bad", ["0", "-3"])
+def test_examples_must_be_positive(bad):
+    with pytest.raises(SystemExit):
+        report.parse_args(["--examples", bad])
