@@ -102,4 +102,4 @@ def _state(example, layer):
 
 
 def _same_state(a, b):
-    return all(set(x) == set(y) and all(np.array_equal(x[k], y[k]) for k in x) for x, y in zip(a, b))
+    return all(set(x) == set(y) and all(np.array_equal(x[k], y[k], equal_nan=True) for k in x) for x, y in zip(a, b))

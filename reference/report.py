@@ -3,6 +3,7 @@ import argparse
 import sys
 from dataclasses import dataclass, field
 
+import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from .checks import run_checks
@@ -54,7 +55,7 @@ def run_spec(spec, n_examples, seed_value):
             for c in results:
                 column = _column(c)
                 if c.check != "contract":
-                    row.errors[column] = max(row.errors.get(column, 0.0), c.error)
+                    row.errors[column] = _worse(row.errors.get(column, 0.0), c.error)
             row.contract_rules = max(row.contract_rules, sum(c.check == "contract" for c in results))
         failures = [c for c in results if not c.ok]
         if failures:
@@ -63,10 +64,16 @@ def run_spec(spec, n_examples, seed_value):
             raise ChecksFailed(failures)
 
     try:
-        run()
+        with np.errstate(all="ignore"):  # a NaN or an overflow is reported by the comparisons
+            run()
     except ChecksFailed as exc:
         row.failures = exc.failures
     return row
+
+
+def _worse(a, b):
+    """The larger error, NaN (a side produced NaN) being the worst."""
+    return a if np.isnan(a) or a >= b else b
 
 
 COLUMNS = ("finite differences", "torch output", "torch grads")
@@ -78,7 +85,7 @@ def format_row(row):
     line += f"{row.contract_rules:>10}{'pass' if row.passed else 'FAIL':>8}"
     if row.passed:
         return line
-    details = [f"    {c.message or c}" for c in row.failures]
+    details = [f"    [{c.check}] {c.message}" for c in row.failures]
     return "\n".join([line, *details, f"    smallest failing example: {row.example}"])
 
 
