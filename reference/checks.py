@@ -5,6 +5,7 @@ torch: forward output and every gradient against the PyTorch twin.
 contract: the layer contract of DESIGN.md, rule by rule.
 """
 import copy
+import dataclasses
 import traceback
 from dataclasses import dataclass
 from typing import Callable
@@ -174,12 +175,13 @@ def run_checks(example, checks=None):
         if not check.applies(example.spec):
             continue
         try:
-            results += check.run(example)
+            found = check.run(example)
         except Exception as exc:  # noqa: BLE001 - a crash is a finding to report, not to hide
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            results.append(rule(check.kind, example.spec.name, check.name, False,
-                                f"raised {type(exc).__name__}: {exc} "
-                                f"(at {where.filename}:{where.lineno}, in {where.name})"))
+            found = [rule(check.kind, example.spec.name, check.name, False,
+                          f"raised {type(exc).__name__}: {exc} "
+                          f"(at {where.filename}:{where.lineno}, in {where.name})")]
+        results += [dataclasses.replace(c, by=check.name) for c in found]
     return results
 
 

@@ -19,6 +19,7 @@ class Comparison:
     ok: bool
     error: float = 0.0
     message: str = ""
+    by: str = ""  # the name of the Check that produced it (set by run_checks)
 
     def __str__(self):
         status = "ok" if self.ok else "FAILED"

@@ -33,22 +33,21 @@ class SoftmaxCrossEntropy:
         return (softmax - probs) / softmax.shape[0]
 
     def _target_probabilities(self, targets, batch, n_classes):
+        owner = type(self).__name__
         if not isinstance(targets, np.ndarray):
-            raise TypeError(f"SoftmaxCrossEntropy: targets must be a numpy array, got {type(targets).__name__}")
+            raise TypeError(f"{owner}: targets must be a numpy array, got {type(targets).__name__}")
         if targets.ndim == 1 and targets.dtype.kind in "iu":
             expect_shape(self, "targets", targets, (batch,), note=" (batch as in scores)")
             if targets.min() < 0 or targets.max() >= n_classes:
                 raise ValueError(
-                    f"SoftmaxCrossEntropy: targets must be labels in [0, {n_classes}), "
+                    f"{owner}: targets must be labels in [0, {n_classes}), "
                     f"got values from {targets.min()} to {targets.max()}"
                 )
             return np.eye(n_classes)[targets]
         if targets.ndim == 1:
-            raise TypeError(f"SoftmaxCrossEntropy: 1-D targets must be integer labels, got dtype {targets.dtype}")
+            raise TypeError(f"{owner}: 1-D targets must be integer labels, got dtype {targets.dtype}")
         probs = as_array(self, "targets", targets)
         expect_shape(self, "targets", probs, (batch, n_classes), note=" (as scores)")
         if probs.min() < 0 or not np.allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-9):
-            raise ValueError(
-                "SoftmaxCrossEntropy: (batch, n_classes) targets must be non-negative rows summing to 1"
-            )
+            raise ValueError(f"{owner}: (batch, n_classes) targets must be non-negative rows summing to 1")
         return probs
