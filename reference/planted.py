@@ -19,10 +19,13 @@ import scratch
 
 @dataclass(frozen=True)
 class Planted:
+    """only: the one check expected to catch this bug (it shows that check earns its place)."""
+
     name: str
     spec: str
     description: str
     cls: type
+    only: str = ""
 
 
 def variant_spec(bug, spec):
@@ -75,6 +78,13 @@ class FCGradsAccumulate(scratch.FC):
         dx = super().backward(dout)
         for k in self.grads:
             self.grads[k] += previous[k]
+        return dx
+
+
+class FCInputGradInGrads(scratch.FC):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.grads["x"] = dx
         return dx
 
 
@@ -254,6 +264,24 @@ class RNNCarriesHiddenState(scratch.SimpleRNN):
         return out
 
 
+class RNNClipsGradient(scratch.SimpleRNN):
+    def backward(self, dout):
+        scratch.SimpleRNN.backward(self, dout)
+        x, hs = self.cache
+        W_x, W_h = self.params["W_x"], self.params["W_h"]
+        da = np.empty_like(dout)
+        dh_next = np.zeros_like(hs[:, 0])
+        for t in reversed(range(x.shape[1])):
+            dh = np.clip(dout[:, t] + dh_next, -20.0, 20.0)
+            da[:, t] = dh * (1.0 - hs[:, t + 1] ** 2)
+            dh_next = da[:, t] @ W_h.T
+        self.grads["W_x"][...] = np.einsum("btf,btn->fn", x, da)
+        self.grads["W_h"][...] = np.einsum("btm,btn->mn", hs[:, :-1], da)
+        self.grads["B"][...] = da.sum(axis=(0, 1))
+        self.dinputs = {"h0": dh_next}
+        return da @ W_x.T
+
+
 class RNNBiasFromLastStep(scratch.SimpleRNN):
     def backward(self, dout):
         dx = super().backward(dout)
@@ -294,18 +322,20 @@ CATALOG = (
             FCWeightOverBatch),
     Planted("bias-grad-wrong-axis", "FC", "bias gradient summed over the feature axis first", FCBiasWrongAxis),
     Planted("transposed-weight", "FC", "backward uses W instead of W.T for dx", FCTransposedWeight),
-    Planted("step-in-backward", "FC", "an SGD step taken inside backward, as in the exercise", FCStepInBackward),
+    Planted("step-in-backward", "FC", "an SGD step taken inside backward, as in the exercise", FCStepInBackward, only="params_unchanged_by_backward"),
     Planted("grads-accumulate", "FC", "grads added to across backward calls instead of overwritten",
-            FCGradsAccumulate),
+            FCGradsAccumulate, only="stateless"),
+    Planted("input-grad-in-grads", "FC", "dx stored in grads too, which an optimizer then trips over",
+            FCInputGradInGrads, only="types_and_shapes"),
     Planted("float32-output", "FC", "output cast to float32, weakening every float64 check", FCFloat32Output),
-    Planted("no-validation", "FC", "no input checks: wrong sizes are sliced or broadcast silently", FCUnvalidated),
+    Planted("no-validation", "FC", "no input checks: wrong sizes are sliced or broadcast silently", FCUnvalidated, only="rejects_bad_input"),
     Planted("sigmoid-precedence", "Sigmoid", "1/1+np.exp(-x) instead of 1/(1+np.exp(-x))", SigmoidPrecedence),
     Planted("sigmoid-derivative-of-input", "Sigmoid", "x*(1-x) instead of y*(1-y)", SigmoidDerivativeOfInput),
     Planted("tanh-not-squared", "Tanh", "1 - y instead of 1 - y**2", TanhDerivativeNotSquared),
     Planted("relu-ignores-mask", "ReLU", "backward passes dout through unchanged", ReLUBackwardIgnoresMask),
     Planted("relu-mask-inverted", "ReLU", "gradient passed where x < 0 instead of x > 0", ReLUMaskInverted),
     Planted("relu-backward-in-place", "ReLU", "dx = dout; dx[x <= 0] = 0 zeroes the caller's dout",
-            ReLUBackwardInPlace),
+            ReLUBackwardInPlace, only="arguments_unchanged"),
     Planted("relu-forward-in-place", "ReLU", "x[x < 0] = 0 overwrites the caller's input", ReLUForwardInPlace),
     Planted("softmax-global-max", "Softmax", "one global maximum subtracted instead of each row's",
             SoftmaxGlobalMax),
@@ -315,7 +345,7 @@ CATALOG = (
     Planted("softmax-backward-as-loss", "Softmax", "backward returns y - dout (the cross-entropy shortcut)",
             SoftmaxBackwardAsLoss),
     Planted("dropout-ignores-mask", "Dropout", "backward ignores the mask", DropoutBackwardIgnoresMask),
-    Planted("dropout-scale-p", "Dropout", "kept units scaled by 1/p instead of 1/(1-p)", DropoutScalesByP),
+    Planted("dropout-scale-p", "Dropout", "kept units scaled by 1/p instead of 1/(1-p)", DropoutScalesByP, only="torch_twin"),
     Planted("dropout-not-inverted", "Dropout", "training multiplies by (1-p) instead of dividing",
             DropoutNotInverted),
     Planted("dropout-new-mask-in-backward", "Dropout", "backward draws a new mask", DropoutNewMaskInBackward),
@@ -331,6 +361,8 @@ CATALOG = (
     Planted("rnn-no-h0-grad", "SimpleRNN", "gradient for h0 left at zero", RNNNoH0Gradient),
     Planted("rnn-carries-state", "SimpleRNN-no-h0", "starts from the last call's hidden state when h0 is omitted",
             RNNCarriesHiddenState),
+    Planted("rnn-clips-gradient", "SimpleRNN", "dh clipped to [-20, 20] inside backward (against exploding "
+            "gradients)", RNNClipsGradient, only="linear_in_upstream"),
     Planted("rnn-bias-last-step", "SimpleRNN", "bias gradient from the last time step only", RNNBiasFromLastStep),
     Planted("ce-log-of-softmax", "SoftmaxCrossEntropy", "log(softmax(x)): log of an underflowed 0 is -inf",
             CELogOfSoftmax),

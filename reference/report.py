@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
-from .checks import run_checks
+from .checks import CHECKS, run_checks
+from .planted import CATALOG, variant_spec
 from .registry import BY_NAME, SPECS
 from .strategies import examples
 
@@ -24,6 +25,7 @@ class Row:
     errors: dict = field(default_factory=dict)  # "finite differences" / "torch output" / "torch grads" -> max |diff|
     contract_rules: int = 0
     failures: list = field(default_factory=list)
+    caught_by: set = field(default_factory=set)  # checks that failed on any example, shrinking included
     example: str = ""
 
     @property
@@ -37,7 +39,7 @@ def _column(comparison):
     return comparison.check
 
 
-def run_spec(spec, n_examples, seed_value):
+def run_spec(spec, n_examples, seed_value, checks=CHECKS):
     """Check `spec` on `n_examples` drawn examples; on failure, hypothesis shrinks to the
     smallest failing example and the row keeps its failures."""
     row = Row(spec.name)
@@ -49,7 +51,7 @@ def run_spec(spec, n_examples, seed_value):
     @seed(seed_value)
     @given(examples(spec))
     def run(example):
-        results = run_checks(example)
+        results = run_checks(example, checks)
         if not state["failed"]:
             row.examples += 1
             for c in results:
@@ -58,6 +60,7 @@ def run_spec(spec, n_examples, seed_value):
                     row.errors[column] = _worse(row.errors.get(column, 0.0), c.error)
             row.contract_rules = max(row.contract_rules, sum(c.check == "contract" for c in results))
         failures = [c for c in results if not c.ok]
+        row.caught_by |= {c.by for c in failures}
         if failures:
             state["failed"] = True
             row.example = repr(example)
@@ -98,6 +101,9 @@ def parse_args(argv):
                         help="check only this layer (repeatable); one of: " + ", ".join(BY_NAME))
     parser.add_argument("--examples", type=_positive_int, default=50, metavar="N",
                         help="examples drawn per layer (default: 50)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="run the planted-bug catalog (reference/planted.py) instead: every "
+                             "variant must be caught")
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="hypothesis seed; the same seed draws the same examples (default: 0)")
     return parser.parse_args(argv)
@@ -110,8 +116,28 @@ def _positive_int(text):
     return value
 
 
+def self_test(n_examples, seed_value):
+    """Every planted variant must fail the checks; print which checks caught it."""
+    print(f"{'planted bug':<30}{'checked as':<28}{'verdict':<9}caught by")
+    escaped = []
+    for bug in CATALOG:
+        row = run_spec(variant_spec(bug, BY_NAME[bug.spec]), n_examples, seed_value)
+        caught_by = ", ".join(sorted(row.caught_by))
+        print(f"{bug.name:<30}{bug.spec:<28}{'caught' if row.failures else 'ESCAPED':<9}{caught_by}")
+        print(f"{'':<4}{bug.description}")
+        if not row.failures:
+            escaped.append(bug.name)
+    caught = len(CATALOG) - len(escaped)
+    print(f"\ncaught {caught} of {len(CATALOG)} planted bugs ({100 * caught / len(CATALOG):.0f}%)"
+          + (f"; escaped: {', '.join(escaped)}" if escaped else "")
+          + f" (seed {seed_value}, up to {n_examples} examples each)")
+    return 1 if escaped else 0
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.self_test:
+        return self_test(args.examples, args.seed)
     specs = [BY_NAME[name] for name in args.layer] if args.layer else SPECS
     print(f"{'layer':<28}{'examples':>9}" + "".join(f"{c:>14}" for c in ("finite-diff", "torch out",
                                                                            "torch grads")) + f"{'contract':>10}{'verdict':>8}")

@@ -18,6 +18,8 @@ class Floats:
     row_offsets: if given, each row (all axes but the last) is shifted by one of these,
       so that rows on very different scales occur (this is what exposes a softmax
       that subtracts one global maximum instead of each row's).
+    extremes: if given, about half the elements are drawn from these instead, so that
+      one row holds values far apart (what makes log(softmax(x)) hit log(0)).
     any_shape: element-wise layers accept any shape; wrong-rank input is then not an error.
     """
 
@@ -26,6 +28,7 @@ class Floats:
     high: float = 1.0
     kinks: tuple = ()
     row_offsets: tuple = ()
+    extremes: tuple = ()
     any_shape: bool = False
     differentiable = True
 

@@ -27,6 +27,8 @@ def away_from_kinks(values, kinks, margin=KINK_MARGIN):
 def floats(decl, shape):
     """Dense float64 arrays for a Floats declaration: every element drawn (no fill)."""
     elements = st.floats(decl.low, decl.high, allow_nan=False, allow_infinity=False)
+    if decl.extremes:
+        elements = st.one_of(elements, st.sampled_from(decl.extremes))
     arrays = hnp.arrays(np.float64, shape, elements=elements, fill=st.nothing())
     if decl.row_offsets and len(shape) >= 1:
         offsets = hnp.arrays(np.float64, shape[:-1] + (1,), elements=st.sampled_from(decl.row_offsets),
