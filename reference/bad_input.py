@@ -5,6 +5,7 @@ A size is wrong when it breaks a dimension that is tied to something else: one t
 layer was built with (`layer_dims`) or one shared by two inputs (x and h0 share batch).
 """
 import copy
+import re
 from collections import Counter
 
 import numpy as np
@@ -88,7 +89,8 @@ def _raises(name, layer, description, arg, error, call):
     except error as exc:
         message = str(exc)
         owner = type(layer).__name__
-        return rule("contract", name, what, owner in message and arg in message,
+        names = re.search(rf"\b{owner}\b", message) and re.search(rf"\b{arg}\b", message)
+        return rule("contract", name, what, bool(names),
                     f"{error.__name__} raised, but its message does not name {owner!r} and {arg!r}: {message!r}")
     except Exception as exc:  # noqa: BLE001 - reporting the wrong type is the point
         return rule("contract", name, what, False, f"expected {error.__name__}, got {type(exc).__name__}: {exc}")

@@ -95,8 +95,12 @@ def examples(draw, spec):
     layer = spec.build(config)
     for name, value in layer.params.items():
         value[...] = draw(floats(PARAM_VALUES, value.shape))
-    args = {name: draw(input_values(decl, shape_of(decl, config), config))
-            for name, decl in spec.inputs.items()}
+    args = {}
+    for name, decl in spec.inputs.items():
+        shape = shape_of(decl, config)
+        if getattr(decl, "any_shape", False):  # ranks 1 to 3, not only the declared one
+            shape = draw(st.sampled_from([shape[-1:], shape, (draw(DIM),) + shape]))
+        args[name] = draw(input_values(decl, shape, config))
     probe = copy.deepcopy(layer)
     freeze_randomness(probe, seed)
     out = probe.forward(**copy.deepcopy(args))

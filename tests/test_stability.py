@@ -58,3 +58,14 @@ def test_relu_derivative_at_the_kink_follows_torch():
     t = torch.tensor(x, requires_grad=True)
     torch.relu(t).backward(torch.full_like(t, 3.0))
     np.testing.assert_array_equal(dx, t.grad.numpy())
+
+
+def test_dropout_draws_a_fresh_mask_each_call_with_rate_p():
+    from scratch import Dropout
+
+    layer = Dropout(0.3, rng=np.random.default_rng(0))
+    x = np.ones((200, 500))
+    first, second = layer.forward(x) == 0, layer.forward(x) == 0
+    assert not np.array_equal(first, second)
+    # 1e5 Bernoulli(0.3) draws: the standard error of the rate is 1.4e-3; 0.01 is 7 of them.
+    assert abs(first.mean() - 0.3) < 0.01 and abs(second.mean() - 0.3) < 0.01
