@@ -5,7 +5,7 @@ import scratch
 from scratch import SimpleInitializer
 
 from . import twins
-from .spec import Floats, Labels, OneHot, Spec
+from .spec import Floats, FloatTargets, Labels, OneHot, Spec
 from .tolerances import Tolerance
 
 
@@ -42,6 +42,9 @@ SPECS = (
     Spec("ReLU", scratch.ReLU, build=lambda c: scratch.ReLU(),
          inputs={"x": Floats(("batch", "n_features"), low=-3.0, high=3.0, kinks=(0.0,), any_shape=True)},
          twin=twins.RELU),
+    Spec("LeakyReLU", scratch.LeakyReLU, build=lambda c: scratch.LeakyReLU(),
+         inputs={"x": Floats(("batch", "n_features"), low=-3.0, high=3.0, kinks=(0.0,), any_shape=True)},
+         twin=twins.LEAKY_RELU),
     Spec("Softmax", scratch.Softmax, build=lambda c: scratch.Softmax(),
          inputs={"x": Floats(("batch", "n_classes"), low=-3.0, high=3.0, row_offsets=ROW_OFFSETS,
                            any_shape=True)},
@@ -70,6 +73,10 @@ SPECS = (
                                   extremes=EXTREMES),
                  "targets": OneHot(("batch", "n_classes"))},
          twin=twins.CROSS_ENTROPY, loss=True, **LARGE_LOSS),
+    Spec("MSELoss", scratch.MSELoss, build=lambda c: scratch.MSELoss(),
+         inputs={"predictions": Floats(("batch", "n_out"), low=-3.0, high=3.0),
+                 "targets": FloatTargets(("batch", "n_out"), low=-3.0, high=3.0)},
+         twin=twins.MSE, loss=True),
 )
 
 BY_NAME = {spec.name: spec for spec in SPECS}

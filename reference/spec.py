@@ -34,6 +34,17 @@ class Floats:
 
 
 @dataclass(frozen=True)
+class FloatTargets(Floats):
+    """Float values drawn like Floats, but not differentiated: a regression loss's targets.
+
+    A loss's backward() returns the gradient of its scores only, so its targets must not
+    count as an input to check against finite differences or the twin's gradient.
+    """
+
+    differentiable = False
+
+
+@dataclass(frozen=True)
 class Labels:
     """Integer class labels in [0, classes), not differentiable. dims e.g. ("batch",)."""
 

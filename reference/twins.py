@@ -63,6 +63,7 @@ LINEAR = Twin(
 SIGMOID = Twin(module=lambda c: nn.Sigmoid())
 TANH = Twin(module=lambda c: nn.Tanh())
 RELU = Twin(module=lambda c: nn.ReLU())
+LEAKY_RELU = Twin(module=lambda c: nn.LeakyReLU(0.01))
 SOFTMAX = Twin(module=lambda c: nn.Softmax(dim=-1))
 
 
@@ -93,3 +94,4 @@ RNN = Twin(
     call=lambda module, config, x, h0=None: module(x, None if h0 is None else h0.unsqueeze(0))[0],
 )
 CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())
+MSE = Twin(module=lambda c: nn.MSELoss())

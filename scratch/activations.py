@@ -58,6 +58,20 @@ class ReLU(_Activation):
         return dout * (x > 0)
 
 
+class LeakyReLU(_Activation):
+    """x for x > 0, slope * x otherwise; the derivative at 0 is the slope, as in PyTorch."""
+
+    def __init__(self, slope=0.01):
+        super().__init__()
+        self.slope = slope
+
+    def _forward(self, x):
+        return np.where(x > 0, x, self.slope * x)
+
+    def _backward(self, x, y, dout):
+        return dout * np.where(x > 0, 1.0, self.slope)
+
+
 class Softmax(_Activation):
     """Softmax over the last axis. x: (..., n_classes), at least 1-D.
 

@@ -51,3 +51,30 @@ class SoftmaxCrossEntropy:
         if probs.min() < 0 or not np.allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-9):
             raise ValueError(f"{owner}: (batch, n_classes) targets must be non-negative rows summing to 1")
         return probs
+
+
+class MSELoss:
+    """Mean over all elements of (predictions - targets)**2, like nn.MSELoss().
+
+    predictions and targets: arrays of one shape, at least 1-D, e.g. (batch, n_out).
+    backward() -> dpredictions = 2 * (predictions - targets) / predictions.size.
+    """
+
+    def __init__(self):
+        self.params = {}
+        self.grads = {}
+        self.cache = None
+
+    def forward(self, predictions, targets):
+        predictions = as_array(self, "predictions", predictions)
+        if predictions.ndim < 1:
+            raise ValueError(f"MSELoss: predictions must have at least 1 dimension, got shape {predictions.shape}")
+        targets = as_array(self, "targets", targets)
+        expect_shape(self, "targets", targets, predictions.shape, note=" (the shape of predictions)")
+        diff = predictions - targets
+        self.cache = diff
+        return float(np.mean(diff * diff))
+
+    def backward(self):
+        expect_forward_done(self, self.cache)
+        return 2.0 * self.cache / self.cache.size
