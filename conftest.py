@@ -5,6 +5,8 @@ ci:       derandomized, so a CI run is reproducible and a red build stays red; n
           The default when the CI environment variable is set.
 dev:      random examples, a few more than ci, so local runs keep exploring.
           The default elsewhere.
+mutation: ci's examples, derandomized, for `mutmut run` (pyproject.toml); selected with
+          --hypothesis-profile=mutation.
 thorough: many more examples, for hunting rare failures before a release
           (HYPOTHESIS_PROFILE=thorough pytest).
 """
@@ -17,5 +19,6 @@ from hypothesis import HealthCheck, settings
 _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("ci", max_examples=20, derandomize=True, print_blob=True, **_common)
 settings.register_profile("dev", max_examples=30, **_common)
+settings.register_profile("mutation", max_examples=20, derandomize=True, **_common)
 settings.register_profile("thorough", max_examples=1000, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

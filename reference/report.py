@@ -7,7 +7,9 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from .checks import CHECKS, run_checks
+from .initializer_stats import check_initializer
 from .planted import CATALOG, variant_spec
+from .planted_initializers import INITIALIZER_CATALOG
 from .registry import BY_NAME, SPECS
 from .strategies import examples
 
@@ -119,19 +121,26 @@ def _positive_int(text):
 def self_test(n_examples, seed_value):
     """Every planted variant must fail the checks; print which checks caught it."""
     print(f"{'planted bug':<30}{'checked as':<28}{'verdict':<9}caught by")
-    escaped = []
+    outcomes = []  # (name, caught)
     for bug in CATALOG:
         row = run_spec(variant_spec(bug, BY_NAME[bug.spec]), n_examples, seed_value)
-        caught_by = ", ".join(sorted(row.caught_by))
-        print(f"{bug.name:<30}{bug.spec:<28}{'caught' if row.failures else 'ESCAPED':<9}{caught_by}")
-        print(f"{'':<4}{bug.description}")
-        if not row.failures:
-            escaped.append(bug.name)
-    caught = len(CATALOG) - len(escaped)
-    print(f"\ncaught {caught} of {len(CATALOG)} planted bugs ({100 * caught / len(CATALOG):.0f}%)"
+        outcomes.append(_print_outcome(bug, bug.spec, bool(row.failures), ", ".join(sorted(row.caught_by))))
+    for bug in INITIALIZER_CATALOG:
+        failures = check_initializer(bug.make, bug.rule, seed=seed_value)
+        checked_as = type(bug.make(np.random.default_rng(0))).__mro__[1].__name__
+        outcomes.append(_print_outcome(bug, checked_as, bool(failures), "initializer_statistics"))
+    escaped = [name for name, caught in outcomes if not caught]
+    caught = len(outcomes) - len(escaped)
+    print(f"\ncaught {caught} of {len(outcomes)} planted bugs ({100 * caught / len(outcomes):.0f}%)"
           + (f"; escaped: {', '.join(escaped)}" if escaped else "")
           + f" (seed {seed_value}, up to {n_examples} examples each)")
     return 1 if escaped else 0
+
+
+def _print_outcome(bug, checked_as, caught, caught_by):
+    print(f"{bug.name:<30}{checked_as:<28}{'caught' if caught else 'ESCAPED':<9}{caught_by if caught else ''}")
+    print(f"{'':<4}{bug.description}")
+    return bug.name, caught
 
 
 def main(argv=None):

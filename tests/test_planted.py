@@ -3,7 +3,9 @@ is the only one to catch some variant (remove it and that variant escapes)."""
 import pytest
 
 from reference.checks import CHECKS
+from reference.initializer_stats import check_initializer
 from reference.planted import CATALOG, variant_spec
+from reference.planted_initializers import INITIALIZER_CATALOG
 from reference.registry import BY_NAME
 from reference.report import run_spec
 
@@ -16,6 +18,11 @@ def test_planted_bug_is_caught(bug):
     assert row.failures, f"planted bug {bug.name!r} ({bug.description}) escaped {row.examples} examples"
     if bug.only:
         assert row.caught_by == {bug.only}, [str(c) for c in row.failures]
+
+
+@pytest.mark.parametrize("bug", INITIALIZER_CATALOG, ids=lambda bug: bug.name)
+def test_planted_initializer_is_caught(bug):
+    assert check_initializer(bug.make, bug.rule), f"planted initializer {bug.name!r} ({bug.description}) escaped"
 
 
 def _sole_catch(check):
