@@ -21,6 +21,8 @@ class Floats:
     extremes: if given, about half the elements are drawn from these instead, so that
       one row holds values far apart (what makes log(softmax(x)) hit log(0)).
     any_shape: element-wise layers accept any shape; wrong-rank input is then not an error.
+      The drawn ranks are 1 (the last dimension alone), len(dims), and len(dims) + 1.
+    min_rank: with any_shape, ranks below this are not drawn (Flatten needs a batch axis).
     """
 
     dims: tuple
@@ -30,6 +32,7 @@ class Floats:
     row_offsets: tuple = ()
     extremes: tuple = ()
     any_shape: bool = False
+    min_rank: int = 1
     differentiable = True
 
 

@@ -99,7 +99,8 @@ def examples(draw, spec):
     for name, decl in spec.inputs.items():
         shape = shape_of(decl, config)
         if getattr(decl, "any_shape", False):  # ranks 1 to 3, not only the declared one
-            shape = draw(st.sampled_from([shape[-1:], shape, (draw(DIM),) + shape]))
+            ranks = [shape[-1:], shape, (draw(DIM),) + shape]
+            shape = draw(st.sampled_from([s for s in ranks if len(s) >= decl.min_rank]))
         args[name] = draw(input_values(decl, shape, config))
     probe = copy.deepcopy(layer)
     freeze_randomness(probe, seed)

@@ -65,6 +65,7 @@ TANH = Twin(module=lambda c: nn.Tanh())
 RELU = Twin(module=lambda c: nn.ReLU())
 LEAKY_RELU = Twin(module=lambda c: nn.LeakyReLU(0.01))
 SOFTMAX = Twin(module=lambda c: nn.Softmax(dim=-1))
+FLATTEN = Twin(module=lambda c: nn.Flatten())
 
 
 def _dropout_with_scratch_mask(module, config, x):

@@ -1,14 +1,16 @@
 """From-scratch NumPy layers whose backward passes are exact vector-Jacobian products."""
 from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .dense import FC
+from .dense import FC, TimeFC
 from .initializers import HeInitializer, SimpleInitializer, XavierInitializer
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .optimizers import SGD
 from .recurrent import SimpleRNN
 from .regularization import Dropout
+from .reshape import Flatten
 
 __all__ = [
     "FC", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "SimpleRNN",
+    "Flatten", "TimeFC",
     "SoftmaxCrossEntropy", "MSELoss",
     "SimpleInitializer", "XavierInitializer", "HeInitializer",
     "SGD",

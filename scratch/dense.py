@@ -1,4 +1,4 @@
-"""Fully connected layer."""
+"""Fully connected layers: FC, and TimeFC (the same at every time step)."""
 import numpy as np
 
 from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape
@@ -6,6 +6,8 @@ from ._validate import as_array, expect_forward_done, expect_positive_int, expec
 
 class FC:
     """y = x @ W + B.  x: (batch, n_in) -> y: (batch, n_out); W: (n_in, n_out), B: (n_out,)."""
+
+    _leading = ("batch",)  # the axes of x before n_in (TimeFC adds seq_len)
 
     def __init__(self, n_in, n_out, initializer):
         self.n_in = expect_positive_int(self, "n_in", n_in)
@@ -16,7 +18,7 @@ class FC:
 
     def forward(self, x):
         x = as_array(self, "x", x)
-        expect_shape(self, "x", x, ("batch", self.n_in))
+        expect_shape(self, "x", x, (*self._leading, self.n_in))
         self.cache = x
         return x @ self.params["W"] + self.params["B"]
 
@@ -24,7 +26,14 @@ class FC:
         expect_forward_done(self, self.cache)
         x = self.cache
         dout = as_array(self, "dout", dout)
-        expect_shape(self, "dout", dout, (x.shape[0], self.n_out))
-        self.grads["W"][...] = x.T @ dout
-        self.grads["B"][...] = dout.sum(axis=0)
+        expect_shape(self, "dout", dout, (*x.shape[:-1], self.n_out))
+        dout_rows = dout.reshape(-1, self.n_out)  # every position of every sample is a row
+        self.grads["W"][...] = x.reshape(-1, self.n_in).T @ dout_rows
+        self.grads["B"][...] = dout_rows.sum(axis=0)
         return dout @ self.params["W"].T
+
+
+class TimeFC(FC):
+    """FC at every time step, with one W and B: x (batch, seq_len, n_in) -> (batch, seq_len, n_out)."""
+
+    _leading = ("batch", "seq_len")
