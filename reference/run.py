@@ -26,6 +26,9 @@ def backward(example, layer, upstream=None):
     """
     spec = example.spec
     upstream = example.upstream if upstream is None else upstream
+    if not spec.wrt:  # only parameters are differentiable (Embedding); backward returns None
+        layer.backward(upstream.copy())
+        return {}
     first, *others = spec.wrt
     if spec.loss:
         return {first: upstream * layer.backward()}

@@ -73,7 +73,9 @@ class Spec:
     build: config -> layer. `config` maps every dimension name to its drawn size, every
       name in `draws` to its drawn value, and "rng" to a seeded np.random.Generator.
     inputs: forward's keyword arguments, in order; backward returns the gradient of the
-      first differentiable one, other gradients are in `layer.dinputs`.
+      first differentiable one, other gradients are in `layer.dinputs`. A layer with no
+      differentiable input (Embedding's integer indices) must have parameters; its
+      backward returns None and only the parameters' gradients are checked.
     layer_dims: dimension names the layer is built with (they must match its inputs).
     twin: the PyTorch twin (reference/twins.py), or None if PyTorch has no equivalent.
     draws: extra hyperparameters for `build`, as hypothesis strategies.
@@ -95,8 +97,6 @@ class Spec:
     def __post_init__(self):
         if self.tolerance is not None and not self.tolerance_reason:
             raise ValueError(f"spec {self.name}: a tolerance override needs a tolerance_reason")
-        if not any(decl.differentiable for decl in self.inputs.values()):
-            raise ValueError(f"spec {self.name}: at least one input must be Floats")
 
     def __str__(self):
         return self.name

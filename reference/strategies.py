@@ -93,6 +93,8 @@ def examples(draw, spec):
     config["seed"] = seed
     config["rng"] = np.random.default_rng(seed)
     layer = spec.build(config)
+    if not spec.wrt and not layer.params:
+        raise ValueError(f"spec {spec.name}: nothing to differentiate: no Floats input and no parameter")
     for name, value in layer.params.items():
         value[...] = draw(floats(PARAM_VALUES, value.shape))
     args = {}
