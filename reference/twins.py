@@ -94,5 +94,10 @@ RNN = Twin(
     # torch wants h0 as (num_layers, batch, n_nodes) and returns (output, h_n).
     call=lambda module, config, x, h0=None: module(x, None if h0 is None else h0.unsqueeze(0))[0],
 )
+EMBEDDING = Twin(
+    module=lambda c: nn.Embedding(c["n_embeddings"], c["dim"]),
+    load={"weight": lambda p: p["W"]},
+    grads={"W": lambda g: g["weight"]},
+)
 CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())
 MSE = Twin(module=lambda c: nn.MSELoss())

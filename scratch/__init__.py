@@ -1,6 +1,7 @@
 """From-scratch NumPy layers whose backward passes are exact vector-Jacobian products."""
 from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .dense import FC, TimeFC
+from .embedding import Embedding
 from .initializers import HeInitializer, SimpleInitializer, XavierInitializer
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .optimizers import SGD
@@ -10,7 +11,7 @@ from .reshape import Flatten
 
 __all__ = [
     "FC", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "SimpleRNN",
-    "Flatten", "TimeFC",
+    "Flatten", "TimeFC", "Embedding",
     "SoftmaxCrossEntropy", "MSELoss",
     "SimpleInitializer", "XavierInitializer", "HeInitializer",
     "SGD",
