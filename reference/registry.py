@@ -64,6 +64,8 @@ SPECS = (
          inputs={"x": ELEMENTWISE}, draws={"p": DROPOUT_P}, twin=twins.DROPOUT_TRAIN),
     Spec("Dropout-eval", scratch.Dropout, build=lambda c: scratch.Dropout(c["p"], rng=c["rng"]).eval(),
          inputs={"x": ELEMENTWISE}, draws={"p": DROPOUT_P}, twin=twins.DROPOUT_EVAL),
+    Spec("LayerNorm", scratch.LayerNorm, build=lambda c: scratch.LayerNorm(c["n_features"]),
+         inputs={"x": ELEMENTWISE}, layer_dims=("n_features",), twin=twins.LAYER_NORM),
     Spec("SimpleRNN", scratch.SimpleRNN,
          build=lambda c: scratch.SimpleRNN(c["n_features"], c["n_nodes"], _init(c)),
          inputs={"x": Floats(("batch", "seq_len", "n_features")), "h0": Floats(("batch", "n_nodes"))},

@@ -99,5 +99,10 @@ EMBEDDING = Twin(
     load={"weight": lambda p: p["W"]},
     grads={"W": lambda g: g["weight"]},
 )
+LAYER_NORM = Twin(
+    module=lambda c: nn.LayerNorm(c["n_features"], eps=1e-5),  # scratch.LayerNorm's default eps
+    load={"weight": lambda p: p["gamma"], "bias": lambda p: p["beta"]},
+    grads={"gamma": lambda g: g["weight"], "beta": lambda g: g["bias"]},
+)
 CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())
 MSE = Twin(module=lambda c: nn.MSELoss())

@@ -4,6 +4,7 @@ from .dense import FC, TimeFC
 from .embedding import Embedding
 from .initializers import HeInitializer, SimpleInitializer, XavierInitializer
 from .losses import MSELoss, SoftmaxCrossEntropy
+from .normalization import LayerNorm
 from .optimizers import SGD
 from .recurrent import SimpleRNN
 from .regularization import Dropout
@@ -11,7 +12,7 @@ from .reshape import Flatten
 
 __all__ = [
     "FC", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "SimpleRNN",
-    "Flatten", "TimeFC", "Embedding",
+    "Flatten", "TimeFC", "Embedding", "LayerNorm",
     "SoftmaxCrossEntropy", "MSELoss",
     "SimpleInitializer", "XavierInitializer", "HeInitializer",
     "SGD",
