@@ -7,6 +7,9 @@ dev:      random examples, a few more than ci, so local runs keep exploring.
           The default elsewhere.
 mutation: ci's examples, derandomized, for `mutmut run` (pyproject.toml); selected with
           --hypothesis-profile=mutation.
+many-seeds: 20 times ci's examples, random (not derandomized): the no-false-alarm run
+          of the generic checks on the correct layers, e.g.
+          HYPOTHESIS_PROFILE=many-seeds python -m pytest -n 2 tests/test_checks.py
 thorough: many more examples, for hunting rare failures before a release
           (HYPOTHESIS_PROFILE=thorough pytest).
 """
@@ -20,5 +23,7 @@ _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, Healt
 settings.register_profile("ci", max_examples=20, derandomize=True, print_blob=True, **_common)
 settings.register_profile("dev", max_examples=30, **_common)
 settings.register_profile("mutation", max_examples=20, derandomize=True, **_common)
+settings.register_profile("many-seeds", max_examples=20 * 20, derandomize=False, database=None, print_blob=True,
+                          **_common)
 settings.register_profile("thorough", max_examples=1000, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

@@ -1,0 +1,93 @@
+"""Constructor and optimizer errors, and mode switches, the generic checks do not reach.
+
+The generic `rejects_bad_input` check draws bad forward/backward arguments for every
+spec and matches the layer and argument names; these tests pin the whole message of the
+errors it cannot draw (constructor arguments, optimizer steps, a 0-d input), since a
+message is what a user reads, and they check that nothing changed afterwards.
+"""
+import re
+
+import numpy as np
+import pytest
+
+from scratch import (FC, SGD, Dropout, HeInitializer, SimpleInitializer, Softmax, SoftmaxCrossEntropy,
+                     XavierInitializer)
+
+
+def raises_exactly(error, message):
+    return pytest.raises(error, match="^" + re.escape(message) + "$")
+
+
+@pytest.mark.parametrize("p", [1.0, 1.5, -0.1, "0.5", None])
+def test_dropout_rejects_p_outside_zero_one(p):
+    with raises_exactly(ValueError, f"Dropout: p must be a number in [0, 1), got {p!r}"):
+        Dropout(p, rng=np.random.default_rng(0))
+
+
+def test_dropout_needs_a_generator():
+    with raises_exactly(TypeError, "Dropout: rng must be a numpy.random.Generator, got RandomState"):
+        Dropout(0.5, rng=np.random.RandomState(0))
+
+
+def test_dropout_modes_switch_and_chain():
+    layer = Dropout(0.5, rng=np.random.default_rng(0))
+    assert layer.training is True
+    assert layer.eval() is layer and layer.training is False
+    np.testing.assert_array_equal(layer.forward(np.ones(1000)), np.ones(1000))
+    assert layer.train() is layer and layer.training is True
+    kept = layer.forward(np.ones(1000))
+    assert set(np.unique(kept)) == {0.0, 2.0}
+
+
+@pytest.mark.parametrize("make", [lambda rng: SimpleInitializer(0.1, rng=rng), XavierInitializer, HeInitializer],
+                         ids=["Simple", "Xavier", "He"])
+@pytest.mark.parametrize("n", [0, -2, 2.0, True])
+def test_initializer_sizes_must_be_positive_integers(make, n):
+    init = make(np.random.default_rng(0))
+    name = type(init).__name__
+    with raises_exactly(ValueError, f"{name}: n_out must be a positive integer, got {n!r}"):
+        init.B(n)
+    with raises_exactly(ValueError, f"{name}: n_in must be a positive integer, got {n!r}"):
+        init.W(n, 3)
+    with raises_exactly(ValueError, f"{name}: n_out must be a positive integer, got {n!r}"):
+        init.W(3, n)
+
+
+@pytest.mark.parametrize("sigma", [0, -0.1, float("inf"), "0.1"])
+def test_simple_initializer_rejects_bad_sigma(sigma):
+    with raises_exactly(ValueError, f"SimpleInitializer: sigma must be a positive finite number, got {sigma!r}"):
+        SimpleInitializer(sigma, rng=np.random.default_rng(0))
+
+
+def test_softmax_needs_at_least_one_axis():
+    with raises_exactly(ValueError, "Softmax: x must have at least 1 dimension, got shape ()"):
+        Softmax().forward(np.array(1.0))
+
+
+def test_cross_entropy_scores_must_be_two_dimensional():
+    with raises_exactly(ValueError, "SoftmaxCrossEntropy: scores must have shape (batch, n_classes), got (3,)"):
+        SoftmaxCrossEntropy().forward(np.zeros(3), np.zeros(3, dtype=int))
+
+
+def _fc():
+    return FC(2, 3, SimpleInitializer(rng=np.random.default_rng(0)))
+
+
+def _refused(layer, message):
+    before = {k: v.copy() for k, v in layer.params.items()}
+    with raises_exactly(ValueError, message):
+        SGD(0.1).update(layer)
+    for name, value in layer.params.items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_optimizer_refuses_missing_gradients_and_changes_nothing():
+    layer = _fc()
+    del layer.grads["B"]
+    _refused(layer, "SGD.update(FC): grads keys ['W'] do not match params keys ['B', 'W']")
+
+
+def test_optimizer_refuses_misshaped_gradients_and_changes_nothing():
+    layer = _fc()
+    layer.grads["W"] = np.zeros((3, 2))
+    _refused(layer, "SGD.update(FC): grads['W'] has shape (3, 2), params['W'] has (2, 3)")
