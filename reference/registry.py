@@ -29,6 +29,8 @@ EXTREMES = (-1e3,)
 LARGE_LOSS = dict(tolerance=Tolerance(atol=1e-6, rtol=1e-6),
                   tolerance_reason="logits 1e3 apart make |L| ~ 1e3: round-off ~2e-7")
 ELEMENTWISE = Floats(("batch", "n_features"), low=-3.0, high=3.0, any_shape=True)
+SEQUENCE = Floats(("batch", "seq_len", "n_features"))
+STATE = Floats(("batch", "n_nodes"))
 
 SPECS = (
     Spec("FC", scratch.FC,
@@ -74,6 +76,15 @@ SPECS = (
          build=lambda c: scratch.SimpleRNN(c["n_features"], c["n_nodes"], _init(c)),
          inputs={"x": Floats(("batch", "seq_len", "n_features"))},
          layer_dims=("n_features", "n_nodes"), twin=twins.RNN),
+    Spec("GRU", scratch.GRU, build=lambda c: scratch.GRU(c["n_features"], c["n_nodes"], _init(c)),
+         inputs={"x": SEQUENCE, "h0": STATE}, layer_dims=("n_features", "n_nodes"), twin=twins.GRU),
+    Spec("GRU-no-h0", scratch.GRU, build=lambda c: scratch.GRU(c["n_features"], c["n_nodes"], _init(c)),
+         inputs={"x": SEQUENCE}, layer_dims=("n_features", "n_nodes"), twin=twins.GRU),
+    Spec("LSTM", scratch.LSTM, build=lambda c: scratch.LSTM(c["n_features"], c["n_nodes"], _init(c)),
+         inputs={"x": SEQUENCE, "h0": STATE, "c0": STATE}, layer_dims=("n_features", "n_nodes"),
+         twin=twins.LSTM),
+    Spec("LSTM-no-state", scratch.LSTM, build=lambda c: scratch.LSTM(c["n_features"], c["n_nodes"], _init(c)),
+         inputs={"x": SEQUENCE}, layer_dims=("n_features", "n_nodes"), twin=twins.LSTM),
     Spec("SoftmaxCrossEntropy", scratch.SoftmaxCrossEntropy,
          build=lambda c: scratch.SoftmaxCrossEntropy(),
          inputs={"scores": Floats(("batch", "n_classes"), low=-3.0, high=3.0, row_offsets=ROW_OFFSETS,

@@ -104,5 +104,41 @@ LAYER_NORM = Twin(
     load={"weight": lambda p: p["gamma"], "bias": lambda p: p["beta"]},
     grads={"gamma": lambda g: g["weight"], "beta": lambda g: g["bias"]},
 )
+
+
+def _stacked(module, config, x, **states):
+    """Call a torch RNN: states as (num_layers, batch, n_nodes); return every hidden state.
+    Scratch takes each state or None for zeros; nn.LSTM takes (h0, c0) together or neither."""
+    given = [s.unsqueeze(0) for s in states.values()]
+    if not given:
+        return module(x)[0]
+    return module(x, given[0] if len(given) == 1 else tuple(given))[0]
+
+
+# Scratch keeps PyTorch's gate order (LSTM i, f, g, o; GRU r, z, n) side by side in the
+# columns of W_x (n_features, gates * n_nodes) and W_h: a transpose loads them. Scratch's
+# single B holds bias_ih + bias_hh: B goes to bias_ih, zeros to bias_hh.
+LSTM = Twin(
+    module=lambda c: nn.LSTM(c["n_features"], c["n_nodes"], batch_first=True),
+    load={
+        "weight_ih_l0": lambda p: p["W_x"].T,
+        "weight_hh_l0": lambda p: p["W_h"].T,
+        "bias_ih_l0": lambda p: p["B"],
+        "bias_hh_l0": lambda p: np.zeros_like(p["B"]),
+    },
+    grads=RNN.grads,
+    call=_stacked,
+)
+# GRU's n gate is tanh(x W_in + b_in + r * (h W_hn + b_hn)): b_hn sits inside r * (...),
+# so it cannot be folded into B; scratch keeps it as B_hn, and bias_hh is (0, 0, B_hn).
+GRU = Twin(
+    module=lambda c: nn.GRU(c["n_features"], c["n_nodes"], batch_first=True),
+    load={
+        **LSTM.load,
+        "bias_hh_l0": lambda p: np.concatenate([np.zeros(2 * p["B_hn"].size), p["B_hn"]]),
+    },
+    grads={**RNN.grads, "B_hn": lambda g: g["bias_hh_l0"][2 * g["bias_hh_l0"].size // 3:]},
+    call=_stacked,
+)
 CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())
 MSE = Twin(module=lambda c: nn.MSELoss())

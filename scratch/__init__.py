@@ -2,6 +2,7 @@
 from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .dense import FC, TimeFC
 from .embedding import Embedding
+from .gated import GRU, LSTM
 from .initializers import HeInitializer, SimpleInitializer, XavierInitializer
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .normalization import LayerNorm
@@ -12,7 +13,7 @@ from .reshape import Flatten
 
 __all__ = [
     "FC", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "SimpleRNN",
-    "Flatten", "TimeFC", "Embedding", "LayerNorm",
+    "GRU", "LSTM", "Flatten", "TimeFC", "Embedding", "LayerNorm",
     "SoftmaxCrossEntropy", "MSELoss",
     "SimpleInitializer", "XavierInitializer", "HeInitializer",
     "SGD",

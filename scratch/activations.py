@@ -29,12 +29,17 @@ class _Activation:
         """Element-wise activations take any shape."""
 
 
+def sigmoid(x):
+    """1 / (1 + exp(-x)), evaluated through exp(-|x|) so that no exp overflows."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
 class Sigmoid(_Activation):
     """1 / (1 + exp(-x)), evaluated through exp(-|x|) so that no exp overflows."""
 
     def _forward(self, x):
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return sigmoid(x)
 
     def _backward(self, x, y, dout):
         return dout * y * (1.0 - y)
