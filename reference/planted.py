@@ -19,13 +19,17 @@ import scratch
 
 @dataclass(frozen=True)
 class Planted:
-    """only: the one check expected to catch this bug (it shows that check earns its place)."""
+    """only: the one check expected to catch this bug (it shows that check earns its place).
+    twin: False checks the variant as a layer PyTorch has no module for (spec without a
+    twin), where finite differences are the only gradient check.
+    """
 
     name: str
     spec: str
     description: str
     cls: type
     only: str = ""
+    twin: bool = True
 
 
 def variant_spec(bug, spec):
@@ -34,7 +38,8 @@ def variant_spec(bug, spec):
         layer = spec.build(config)
         layer.__class__ = bug.cls
         return layer
-    return dataclasses.replace(spec, name=f"{spec.name}:{bug.name}", build=build)
+    twin = spec.twin if bug.twin else None
+    return dataclasses.replace(spec, name=f"{spec.name}:{bug.name}", build=build, twin=twin)
 
 
 # --- FC -----------------------------------------------------------------------------
@@ -355,6 +360,8 @@ CATALOG = (
     Planted("rnn-wh-overwritten", "SimpleRNN", "W_h gradient overwritten at each step instead of accumulated",
             RNNWhOverwritten),
     Planted("rnn-next-step-dropped", "SimpleRNN", "gradient from the next time step not added", RNNNextStepDropped),
+    Planted("rnn-wh-overwritten-no-twin", "SimpleRNN", "W_h gradient overwritten, in a recurrent layer "
+            "checked without a PyTorch twin", RNNWhOverwritten, only="finite_differences", twin=False),
     Planted("rnn-wh-current-state", "SimpleRNN", "W_h gradient uses h_t instead of h_(t-1)", RNNWhWithCurrentState),
     Planted("rnn-grads-over-batch", "SimpleRNN", "every gradient divided by the batch, as in the exercise",
             RNNGradsOverBatch),
