@@ -29,6 +29,28 @@ EXTREMES = (-1e3,)
 LARGE_LOSS = dict(tolerance=Tolerance(atol=1e-6, rtol=1e-6),
                   tolerance_reason="logits 1e3 apart make |L| ~ 1e3: round-off ~2e-7")
 ELEMENTWISE = Floats(("batch", "n_features"), low=-3.0, high=3.0, any_shape=True)
+# Convolution and pool geometry: small kernels, strides above 1 (and above the kernel, so
+# that windows skip elements), padding; drawn per spatial axis for the 2-D layers so that a
+# mixed-up height and width shows.
+KERNEL, STRIDE, PADDING = st.integers(1, 3), st.integers(1, 3), st.integers(0, 2)
+CONV2D_GEOMETRY = {"kernel_size": st.tuples(KERNEL, KERNEL), "stride": st.tuples(STRIDE, STRIDE),
+                   "padding": st.tuples(PADDING, PADDING)}
+
+
+def _per_axis(value, n):
+    return value if isinstance(value, tuple) else (value,) * n
+
+
+def window_fits(*axes, pool=False):
+    """assume for a convolution or pool: each spatial axis, padded, holds one window (else the
+    output is empty); for a pool, padding <= kernel // 2 as PyTorch requires."""
+    def fits(config):
+        kernel, padding = (_per_axis(config[name], len(axes)) for name in ("kernel_size", "padding"))
+        return all(config[axis] + 2 * p >= k and (not pool or p <= k // 2)
+                   for axis, k, p in zip(axes, kernel, padding))
+    return fits
+
+
 SEQUENCE = Floats(("batch", "seq_len", "n_features"))
 STATE = Floats(("batch", "n_nodes"))
 
@@ -85,6 +107,18 @@ SPECS = (
          twin=twins.LSTM),
     Spec("LSTM-no-state", scratch.LSTM, build=lambda c: scratch.LSTM(c["n_features"], c["n_nodes"], _init(c)),
          inputs={"x": SEQUENCE}, layer_dims=("n_features", "n_nodes"), twin=twins.LSTM),
+    Spec("Conv1d", scratch.Conv1d,
+         build=lambda c: scratch.Conv1d(c["in_channels"], c["out_channels"], c["kernel_size"], _init(c),
+                                        stride=c["stride"], padding=c["padding"]),
+         inputs={"x": Floats(("batch", "in_channels", "length"))}, layer_dims=("in_channels", "out_channels"),
+         draws={"kernel_size": KERNEL, "stride": STRIDE, "padding": PADDING}, assume=window_fits("length"),
+         twin=twins.CONV1D),
+    Spec("Conv2d", scratch.Conv2d,
+         build=lambda c: scratch.Conv2d(c["in_channels"], c["out_channels"], c["kernel_size"], _init(c),
+                                        stride=c["stride"], padding=c["padding"]),
+         inputs={"x": Floats(("batch", "in_channels", "height", "width"))},
+         layer_dims=("in_channels", "out_channels"), draws=CONV2D_GEOMETRY,
+         assume=window_fits("height", "width"), twin=twins.CONV2D),
     Spec("SoftmaxCrossEntropy", scratch.SoftmaxCrossEntropy,
          build=lambda c: scratch.SoftmaxCrossEntropy(),
          inputs={"scores": Floats(("batch", "n_classes"), low=-3.0, high=3.0, row_offsets=ROW_OFFSETS,

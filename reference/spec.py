@@ -79,6 +79,9 @@ class Spec:
     layer_dims: dimension names the layer is built with (they must match its inputs).
     twin: the PyTorch twin (reference/twins.py), or None if PyTorch has no equivalent.
     draws: extra hyperparameters for `build`, as hypothesis strategies.
+    assume: config -> bool, for sizes and draws that must agree (a window no larger than
+      the padded input, so that a convolution's output is not empty); configs for which
+      it is false are not drawn. Every dimension and draw is still drawn independently.
     tolerance: overrides the finite-difference tolerance; give `tolerance_reason`.
     loss: the layer is a loss, forward(...) -> float and backward() -> dscores.
     """
@@ -90,6 +93,7 @@ class Spec:
     layer_dims: tuple = ()
     twin: Optional[Any] = None
     draws: Mapping[str, Any] = field(default_factory=dict)
+    assume: Optional[Callable[[Mapping[str, Any]], bool]] = None
     tolerance: Optional[Tolerance] = None
     tolerance_reason: str = ""
     loss: bool = False

@@ -82,7 +82,8 @@ def freeze_randomness(layer, seed):
 
 def configs(spec):
     sizes = {name: DIM for name in spec.dim_names}
-    return st.fixed_dictionaries({**sizes, **spec.draws})
+    drawn = st.fixed_dictionaries({**sizes, **spec.draws})
+    return drawn if spec.assume is None else drawn.filter(spec.assume)
 
 
 @st.composite

@@ -140,5 +140,20 @@ GRU = Twin(
     grads={**RNN.grads, "B_hn": lambda g: g["bias_hh_l0"][2 * g["bias_hh_l0"].size // 3:]},
     call=_stacked,
 )
+
+
+def _conv(module_class):
+    """Scratch's W is (in_channels, *kernel, out_channels), torch's (out_channels, in_channels,
+    *kernel): the output axis moves from last to first."""
+    return Twin(
+        module=lambda c: module_class(c["in_channels"], c["out_channels"], c["kernel_size"],
+                                      stride=c["stride"], padding=c["padding"]),
+        load={"weight": lambda p: np.moveaxis(p["W"], -1, 0), "bias": lambda p: p["B"]},
+        grads={"W": lambda g: np.moveaxis(g["weight"], 0, -1), "B": lambda g: g["bias"]},
+    )
+
+
+CONV1D = _conv(nn.Conv1d)
+CONV2D = _conv(nn.Conv2d)
 CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())
 MSE = Twin(module=lambda c: nn.MSELoss())

@@ -1,5 +1,6 @@
 """From-scratch NumPy layers whose backward passes are exact vector-Jacobian products."""
 from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .conv import Conv1d, Conv2d
 from .dense import FC, TimeFC
 from .embedding import Embedding
 from .gated import GRU, LSTM
@@ -14,6 +15,7 @@ from .reshape import Flatten
 __all__ = [
     "FC", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "SimpleRNN",
     "GRU", "LSTM", "Flatten", "TimeFC", "Embedding", "LayerNorm",
+    "Conv1d", "Conv2d",
     "SoftmaxCrossEntropy", "MSELoss",
     "SimpleInitializer", "XavierInitializer", "HeInitializer",
     "SGD",
