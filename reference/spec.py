@@ -23,6 +23,8 @@ class Floats:
     any_shape: element-wise layers accept any shape; wrong-rank input is then not an error.
       The drawn ranks are 1 (the last dimension alone), len(dims), and len(dims) + 1.
     min_rank: with any_shape, ranks below this are not drawn (Flatten needs a batch axis).
+    distinct: all values at least KINK_MARGIN apart, so that no two tie: a maximum has a
+      kink wherever two candidates tie, and finite differences must not straddle it.
     """
 
     dims: tuple
@@ -33,6 +35,7 @@ class Floats:
     extremes: tuple = ()
     any_shape: bool = False
     min_rank: int = 1
+    distinct: bool = False
     differentiable = True
 
 

@@ -24,6 +24,16 @@ def away_from_kinks(values, kinks, margin=KINK_MARGIN):
     return values
 
 
+def spread_apart(values, gap=KINK_MARGIN):
+    """The same values in the same order, at least `gap` apart: the k-th smallest is raised
+    by k * gap (so the top of the range grows by up to size * gap)."""
+    flat = values.ravel()
+    order = np.argsort(flat, kind="stable")
+    spread = np.empty_like(flat)
+    spread[order] = flat[order] + gap * np.arange(flat.size)
+    return spread.reshape(values.shape)
+
+
 def floats(decl, shape):
     """Dense float64 arrays for a Floats declaration: every element drawn (no fill)."""
     elements = st.floats(decl.low, decl.high, allow_nan=False, allow_infinity=False)
@@ -34,7 +44,8 @@ def floats(decl, shape):
         offsets = hnp.arrays(np.float64, shape[:-1] + (1,), elements=st.sampled_from(decl.row_offsets),
                              fill=st.nothing())
         arrays = st.tuples(arrays, offsets).map(lambda pair: pair[0] + pair[1])
-    return arrays.map(lambda values: away_from_kinks(values, decl.kinks))
+    arrays = arrays.map(lambda values: away_from_kinks(values, decl.kinks))
+    return arrays.map(spread_apart) if decl.distinct else arrays
 
 
 def input_values(decl, shape, config):

@@ -155,5 +155,7 @@ def _conv(module_class):
 
 CONV1D = _conv(nn.Conv1d)
 CONV2D = _conv(nn.Conv2d)
+MAX_POOL2D = Twin(module=lambda c: nn.MaxPool2d(c["kernel_size"], c["stride"], c["padding"]))
+AVG_POOL2D = Twin(module=lambda c: nn.AvgPool2d(c["kernel_size"], c["stride"], c["padding"]))
 CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())
 MSE = Twin(module=lambda c: nn.MSELoss())

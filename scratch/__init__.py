@@ -8,6 +8,7 @@ from .initializers import HeInitializer, SimpleInitializer, XavierInitializer
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .normalization import LayerNorm
 from .optimizers import SGD
+from .pooling import AvgPool2d, MaxPool2d
 from .recurrent import SimpleRNN
 from .regularization import Dropout
 from .reshape import Flatten
@@ -15,7 +16,7 @@ from .reshape import Flatten
 __all__ = [
     "FC", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "SimpleRNN",
     "GRU", "LSTM", "Flatten", "TimeFC", "Embedding", "LayerNorm",
-    "Conv1d", "Conv2d",
+    "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d",
     "SoftmaxCrossEntropy", "MSELoss",
     "SimpleInitializer", "XavierInitializer", "HeInitializer",
     "SGD",
