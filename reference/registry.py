@@ -6,6 +6,7 @@ from scratch import SimpleInitializer
 
 from . import twins
 from .spec import Floats, FloatTargets, Labels, OneHot, Spec
+from .strategies import warm_up_batches
 from .tolerances import Tolerance
 
 
@@ -54,6 +55,16 @@ def window_fits(*axes, pool=False):
 SEQUENCE = Floats(("batch", "seq_len", "n_features"))
 STATE = Floats(("batch", "n_nodes"))
 
+def _trained_batch_norm(config):
+    """Evaluation mode with the running statistics of a few training steps (taken from a
+    trained copy, so that the layer itself has seen no forward: backward must still raise)."""
+    trained, layer = scratch.BatchNorm1d(config["n_features"]), scratch.BatchNorm1d(config["n_features"])
+    for batch in warm_up_batches(config):
+        trained.forward(batch)
+    layer.running_mean[...], layer.running_var[...] = trained.running_mean, trained.running_var
+    return layer.eval()
+
+
 SPECS = (
     Spec("FC", scratch.FC,
          build=lambda c: scratch.FC(c["n_in"], c["n_out"], _init(c)),
@@ -90,6 +101,12 @@ SPECS = (
          inputs={"x": ELEMENTWISE}, draws={"p": DROPOUT_P}, twin=twins.DROPOUT_EVAL),
     Spec("LayerNorm", scratch.LayerNorm, build=lambda c: scratch.LayerNorm(c["n_features"]),
          inputs={"x": ELEMENTWISE}, layer_dims=("n_features",), twin=twins.LAYER_NORM),
+    Spec("BatchNorm1d", scratch.BatchNorm1d, build=lambda c: scratch.BatchNorm1d(c["n_features"]),
+         inputs={"x": Floats(("batch", "n_features"))}, layer_dims=("n_features",),
+         assume=lambda c: c["batch"] >= 2, twin=twins.BATCH_NORM_TRAIN),
+    Spec("BatchNorm1d-eval", scratch.BatchNorm1d, build=_trained_batch_norm,
+         inputs={"x": Floats(("batch", "n_features"))}, layer_dims=("n_features",),
+         twin=twins.BATCH_NORM_EVAL),
     Spec("SimpleRNN", scratch.SimpleRNN,
          build=lambda c: scratch.SimpleRNN(c["n_features"], c["n_nodes"], _init(c)),
          inputs={"x": Floats(("batch", "seq_len", "n_features")), "h0": Floats(("batch", "n_nodes"))},

@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .strategies import warm_up_batches
+
 torch.set_num_threads(1)  # the twins are tiny; thread start-up costs more than it saves
 
 
@@ -157,5 +159,20 @@ CONV1D = _conv(nn.Conv1d)
 CONV2D = _conv(nn.Conv2d)
 MAX_POOL2D = Twin(module=lambda c: nn.MaxPool2d(c["kernel_size"], c["stride"], c["padding"]))
 AVG_POOL2D = Twin(module=lambda c: nn.AvgPool2d(c["kernel_size"], c["stride"], c["padding"]))
+
+
+def _batch_norm(config, warm_up=()):
+    """nn.BatchNorm1d with scratch.BatchNorm1d's defaults, after training steps on `warm_up`;
+    running_mean and running_var are buffers, so the parameter map does not load them."""
+    module = nn.BatchNorm1d(config["n_features"], eps=1e-5, momentum=0.1).double()
+    with torch.no_grad():
+        for batch in warm_up:
+            module(torch.from_numpy(batch))
+    return module
+
+
+BATCH_NORM_TRAIN = Twin(module=_batch_norm, load=LAYER_NORM.load, grads=LAYER_NORM.grads)
+BATCH_NORM_EVAL = Twin(module=lambda c: _batch_norm(c, warm_up_batches(c)).eval(),
+                       load=LAYER_NORM.load, grads=LAYER_NORM.grads)
 CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())
 MSE = Twin(module=lambda c: nn.MSELoss())

@@ -6,7 +6,7 @@ from .embedding import Embedding
 from .gated import GRU, LSTM
 from .initializers import HeInitializer, SimpleInitializer, XavierInitializer
 from .losses import MSELoss, SoftmaxCrossEntropy
-from .normalization import LayerNorm
+from .normalization import BatchNorm1d, LayerNorm
 from .optimizers import SGD
 from .pooling import AvgPool2d, MaxPool2d
 from .recurrent import SimpleRNN
@@ -15,7 +15,7 @@ from .reshape import Flatten
 
 __all__ = [
     "FC", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "SimpleRNN",
-    "GRU", "LSTM", "Flatten", "TimeFC", "Embedding", "LayerNorm",
+    "GRU", "LSTM", "Flatten", "TimeFC", "Embedding", "LayerNorm", "BatchNorm1d",
     "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d",
     "SoftmaxCrossEntropy", "MSELoss",
     "SimpleInitializer", "XavierInitializer", "HeInitializer",
