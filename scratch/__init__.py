@@ -7,7 +7,7 @@ from .gated import GRU, LSTM
 from .initializers import HeInitializer, SimpleInitializer, XavierInitializer
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .normalization import BatchNorm1d, LayerNorm
-from .optimizers import SGD
+from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
 from .pooling import AvgPool2d, MaxPool2d
 from .recurrent import SimpleRNN
 from .regularization import Dropout
@@ -19,5 +19,5 @@ __all__ = [
     "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d",
     "SoftmaxCrossEntropy", "MSELoss",
     "SimpleInitializer", "XavierInitializer", "HeInitializer",
-    "SGD",
+    "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam",
 ]
