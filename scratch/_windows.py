@@ -36,19 +36,27 @@ class Windows:
 
     def view(self, x, pad_value=0.0):
         """The windows of x padded with pad_value: a read-only view (batch, channels, *out, *kernel)."""
-        d = len(self.kernel)
-        padded = np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in self.padding], constant_values=pad_value)
-        windows = np.lib.stride_tricks.sliding_window_view(padded, self.kernel, axis=tuple(range(2, 2 + d)))
-        return windows[(slice(None), slice(None), *(slice(None, None, s) for s in self.stride))]
+        padded = np.full(self._padded_shape(x.shape), pad_value)
+        padded[self._inner(x.shape)] = x
+        out = tuple((n - k) // s + 1 for n, k, s in zip(padded.shape[2:], self.kernel, self.stride))
+        steps = padded.strides[2:]
+        return np.lib.stride_tricks.as_strided(
+            padded, padded.shape[:2] + out + self.kernel,
+            padded.strides[:2] + tuple(t * s for t, s in zip(steps, self.stride)) + steps, writeable=False)
 
     def backward(self, dwindows, x_shape):
         """The adjoint of view: each window's gradient summed back onto x (padding dropped).
         dwindows: (batch, channels, *out, *kernel) -> dx: x_shape."""
-        d = len(self.kernel)
-        out = dwindows.shape[2:2 + d]
-        dpadded = np.zeros(x_shape[:2] + tuple(n + 2 * p for n, p in zip(x_shape[2:], self.padding)))
+        out = dwindows.shape[2:2 + len(self.kernel)]
+        dpadded = np.zeros(self._padded_shape(x_shape))
         for offset in np.ndindex(*self.kernel):
             target = tuple(slice(o, o + s * (m - 1) + 1, s) for o, s, m in zip(offset, self.stride, out))
             dpadded[(slice(None), slice(None), *target)] += dwindows[(Ellipsis, *offset)]
-        inner = tuple(slice(p, p + n) for p, n in zip(self.padding, x_shape[2:]))
-        return dpadded[(slice(None), slice(None), *inner)].copy()
+        return dpadded[self._inner(x_shape)].copy()
+
+    def _padded_shape(self, x_shape):
+        return x_shape[:2] + tuple(n + 2 * p for n, p in zip(x_shape[2:], self.padding))
+
+    def _inner(self, x_shape):
+        """The index of x within its padded copy."""
+        return (slice(None), slice(None), *(slice(p, p + n) for p, n in zip(self.padding, x_shape[2:])))
