@@ -19,7 +19,8 @@ torch.set_num_threads(1)
 
 # Both sides run the same float64 update; only the association of a few multiplications
 # differs (torch fuses some of them), so they agree to a few ulps of the largest state
-# value (measured: at most 6e-14 with sums of squared gradients up to ~1e4).
+# value (measured over 200 drawn runs per optimizer: at most 4.5e-13, AdaGrad's sums of
+# squared gradients reaching ~1e4).
 ATOL = 1e-10
 
 LR = st.floats(1e-4, 1.0)
