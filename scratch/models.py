@@ -143,7 +143,9 @@ class Sequential:
 
     # Every layer keeps what backward needs in its attributes (cache, dinputs, masks) and
     # rebinds them on each call, so a shallow copy of its attributes restores it. Gradients
-    # are written in place, but a layer checks dout before it writes them.
+    # are written in place and not restored: in backward only the caller's dout can be
+    # bad, and the last layer checks it before writing any (later douts come from layers
+    # whose shapes the last forward already matched).
     def _snapshot(self):
         return self.ready, [dict(vars(layer)) for layer in self.layers.values()]
 

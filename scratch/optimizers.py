@@ -43,16 +43,17 @@ class _Stateful:
 
     def update(self, layer):
         _check_grads(self, layer)
+        params, grads = layer.params, layer.grads
         states = self._states_of(layer)
-        for name, value in layer.params.items():  # every check before the first write
+        for name, value in params.items():  # every check before the first write
             for key, kept in states.get(name, {}).items():
                 if isinstance(kept, np.ndarray) and kept.shape != value.shape:
                     raise ValueError(
                         f"{type(self).__name__}.update({type(layer).__name__}): params[{name!r}] has shape "
                         f"{value.shape}, but its {key!r} state from earlier steps has {kept.shape}"
                     )
-        for name, value in layer.params.items():
-            self._step(value, layer.grads[name], states.setdefault(name, self._initial_state(value)))
+        for name, value in params.items():
+            self._step(value, grads[name], states.setdefault(name, self._initial_state(value)))
         return layer
 
     def state(self, layer):
