@@ -1,5 +1,5 @@
 """The one comparison helper: shape, then dtype, then values; says which stage failed."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,6 +20,11 @@ class Comparison:
     error: float = 0.0
     message: str = ""
     by: str = ""  # the name of the Check that produced it (set by run_checks)
+    # The compared arrays and what they are (for the triage and the localised report).
+    actual: object = field(default=None, repr=False, compare=False)
+    expected: object = field(default=None, repr=False, compare=False)
+    sides: tuple = ("analytic", "numeric")
+    tolerance: object = field(default=None, repr=False, compare=False)
 
     def __str__(self):
         status = "ok" if self.ok else "FAILED"
@@ -32,7 +37,8 @@ def compare(check, layer, what, actual, expected, tolerance, sides=("analytic", 
     actual, expected = np.asarray(actual), np.asarray(expected)
 
     def failed(message, error=float("nan")):
-        return Comparison(check, layer, what, False, error, f"{layer}: {what}: {message}")
+        return Comparison(check, layer, what, False, error, f"{layer}: {what}: {message}",
+                          actual=actual, expected=expected, sides=sides, tolerance=tolerance)
 
     if actual.shape != expected.shape:
         return failed(f"shape differs: {a_name} {actual.shape}, {e_name} {expected.shape}")
@@ -45,7 +51,8 @@ def compare(check, layer, what, actual, expected, tolerance, sides=("analytic", 
     bad = ~(diff <= allowed)  # NaN counts as a mismatch
     error = float(np.max(diff))  # NaN if either side has one
     if not bad.any():
-        return Comparison(check, layer, what, True, error)
+        return Comparison(check, layer, what, True, error, actual=actual, expected=expected, sides=sides,
+                          tolerance=tolerance)
     excess = np.where(np.isnan(diff), np.inf, diff / allowed)
     worst = np.unravel_index(np.argmax(excess), actual.shape)
     index = tuple(int(i) for i in worst)

@@ -1,0 +1,92 @@
+"""What the main job prints and writes: table rows, failure reports, JSON, progress."""
+import json
+import sys
+
+import numpy as np
+
+from .reproduce import snippet
+from .triage import explain, sizes, triage
+
+COLUMNS = ("finite differences", "torch output", "torch grads")
+
+
+def format_row(row):
+    errors = [f"{row.errors[c]:.1e}" if c in row.errors else "n/a" for c in COLUMNS]
+    line = f"{row.name:<28}{row.examples:>9}" + "".join(f"{e:>14}" for e in errors)
+    line += f"{row.contract_rules:>10}{'pass' if row.passed else 'FAIL':>8}"
+    if row.redrawn:
+        line += f"   ({row.redrawn} redrawn: finite differences alone disagreed)"
+    if row.passed:
+        return line
+    return "\n".join([line, _indent(failure_report(row))])
+
+
+def failure_report(row):
+    """Triage, worst elements, hints, the shrunk sizes and a reproduction snippet."""
+    example = row.example
+    if example is None:  # no example to show (every one was redrawn)
+        return "\n".join(f"[{c.by or c.check}] {c.message}" for c in row.failures)
+    shapes = ", ".join(f"{k} {v.shape}" for k, v in example.args.items())
+    sized = ", ".join(f"{k}={v}" for k, v in sizes(example).items())
+    command = f"python -m reference --layer {row.name} --seed {row.seed} --examples {row.n_examples}"
+    return "\n".join([
+        explain(row.results, example),
+        f"smallest failing example (hypothesis shrank to): {sized or 'no sizes'}; {shapes}; seed {example.seed}",
+        "reproduce without hypothesis:",
+        _indent(snippet(example, rerun_command=command)),
+    ])
+
+
+def _indent(text, prefix="    "):
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def row_record(row):
+    """One layer's verdict as plain data, for --json."""
+    record = {"layer": row.name, "verdict": "pass" if row.passed else "fail", "examples": row.examples,
+              "max_errors": {k: _number(v) for k, v in row.errors.items()},
+              "contract_rules": row.contract_rules, "redrawn": row.redrawn, "seed": row.seed}
+    if not row.passed:
+        record["findings"] = [{"what": f.what, "verdict": f.verdict} for f in triage(row.results)]
+        record["failures"] = [{"check": c.by or c.check, "what": c.what, "error": _number(c.error),
+                               "message": c.message} for c in row.failures]
+        if row.example is not None:
+            record["sizes"] = {k: _plain(v) for k, v in sizes(row.example).items()}
+        record["report"] = failure_report(row)
+    return record
+
+
+def write_json(path, rows, **run):
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump({**run, "passed": all(r.passed for r in rows), "layers": [row_record(r) for r in rows]},
+                  handle, indent=2)
+        handle.write("\n")
+
+
+def _number(value):
+    value = float(value)
+    return value if np.isfinite(value) else str(value)  # JSON has no NaN
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class Progress:
+    """'[2/23] SimpleRNN: example 17/50' on a terminal (stderr), rewritten in place; silent otherwise."""
+
+    def __init__(self, total, stream=None):
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = self.stream.isatty()
+        self.total, self.done = total, 0
+
+    def example(self, name, k, n):
+        if self.enabled:
+            self.stream.write(f"\r\033[K[{self.done + 1}/{self.total}] {name}: example {k}/{n}")
+            self.stream.flush()
+
+    def finished(self):
+        self.done += 1
+        if self.enabled:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

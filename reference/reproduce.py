@@ -1,0 +1,69 @@
+"""Reproduce a failing example without hypothesis: a snippet with the exact arrays.
+
+`snippet(example)` writes Python that rebuilds the example (sizes, hyperparameters,
+seed, parameters, inputs) and reruns every check on it through `rerun`, printing the
+same localised report. Floats are written with repr, which round-trips exactly.
+"""
+import copy
+
+import numpy as np
+
+from .strategies import Example, freeze_randomness
+
+MAX_PRINTED = 400  # elements; beyond this the snippet reruns by seed instead
+
+
+def build_example(spec, sizes, seed, params, args):
+    """The Example hypothesis would have drawn with these values (same G, same masks)."""
+    config = {**sizes, "seed": seed, "rng": np.random.default_rng(seed)}
+    layer = spec.build(config)
+    for name, value in params.items():
+        layer.params[name][...] = value
+    probe = copy.deepcopy(layer)
+    freeze_randomness(probe, seed)
+    out = probe.forward(**copy.deepcopy(args))
+    upstream = np.random.default_rng([seed, 1]).standard_normal(np.shape(out))
+    return Example(spec, config, seed, layer, args, upstream)
+
+
+def resolve(spec_name):
+    """The registered spec, or planted variant ("SimpleRNN:rnn-wh-overwritten"), of that name."""
+    from .planted import CATALOG, variant_spec
+    from .registry import BY_NAME
+
+    if spec_name in BY_NAME:
+        return BY_NAME[spec_name]
+    base, _, bug = spec_name.partition(":")
+    found = [b for b in CATALOG if b.name == bug and b.spec == base]
+    return variant_spec(found[0], BY_NAME[base]) if found else None
+
+
+def rerun(spec_name, sizes, seed, params, args):
+    """Run every check on the rebuilt example; return the report text ("" if it passes)."""
+    from .checks import run_checks
+    from .triage import explain
+
+    example = build_example(resolve(spec_name), sizes, seed, params, args)
+    return explain(run_checks(example), example)
+
+
+def _array(value):
+    value = np.asarray(value)
+    return f"np.array({value.tolist()!r}, dtype=np.{value.dtype})"
+
+
+def snippet(example, rerun_command=""):
+    spec = example.spec
+    sizes = {k: v for k, v in example.config.items() if k not in ("rng", "seed")}
+    arrays = {**example.layer.params, **example.args}
+    if sum(np.size(v) for v in arrays.values()) > MAX_PRINTED or resolve(spec.name) is None:
+        return rerun_command
+    params = "{" + ", ".join(f"{k!r}: {_array(v)}" for k, v in example.layer.params.items()) + "}"
+    args = "{" + ", ".join(f"{k!r}: {_array(v)}" for k, v in example.args.items()) + "}"
+    return "\n".join([
+        "import numpy as np",
+        "from reference.reproduce import rerun",
+        f"print(rerun({spec.name!r}, sizes={sizes!r}, seed={example.seed},",
+        f"            params={params},",
+        f"            args={args}))",
+    ])

@@ -1,0 +1,173 @@
+"""Three-way triage of a failing example, and the localised report.
+
+For every input, parameter and the output, three sources can disagree: the layer's
+backward (analytic), central finite differences of the layer's own forward (numeric),
+and the PyTorch twin. Which pair disagrees says where the mistake is:
+
+  backward vs both          -> a bug in backward
+  forward vs PyTorch, while backward matches finite differences
+                            -> a bug or convention difference in forward, or a
+                               parameter-map mistake (backward is consistent with it)
+  finite differences alone  -> a kink or precision artefact: the example is redrawn,
+                               the layer is not blamed (checks.finite_differences)
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .hints import errors_by_step, hint
+
+BACKWARD = "backward disagrees with both finite differences and PyTorch: a bug in backward"
+FORWARD = ("backward agrees with finite differences of this forward but not with PyTorch: the forward "
+           "differs from PyTorch's (a bug or convention difference in forward, or a parameter-map mistake)")
+OUTPUT = "the forward output differs from PyTorch's: a bug or convention difference in forward"
+ARTEFACT = ("only finite differences disagree (backward agrees with PyTorch): a kink or precision "
+            "artefact, not a layer bug")
+NO_TWIN = "backward disagrees with finite differences (no PyTorch twin to arbitrate)"
+TWIN_ONLY = "differs from PyTorch (finite differences not run)"
+WORST = 3  # elements listed per failing array
+
+
+@dataclass
+class Finding:
+    what: str
+    verdict: str
+    lines: list = field(default_factory=list)
+
+
+def triage(results):
+    """(finding, ...) for every failing input, parameter or output; contract failures as they are."""
+    fd = {c.what: c for c in results if c.check == "finite differences" and c.actual is not None}
+    tw = {c.what: c for c in results if c.check == "torch" and c.actual is not None}
+    findings = []
+    for what in dict.fromkeys([*fd, *tw]):
+        f, t = fd.get(what), tw.get(what)
+        f_bad, t_bad = f is not None and not f.ok, t is not None and not t.ok
+        if not (f_bad or t_bad):
+            continue
+        if what == "output":
+            verdict = OUTPUT
+        elif f_bad and t_bad:
+            verdict = BACKWARD
+        elif f_bad:
+            verdict = ARTEFACT if t is not None else NO_TWIN
+        else:
+            verdict = FORWARD if f is not None else TWIN_ONLY
+        findings.append(Finding(what, verdict))
+    return findings
+
+
+def is_artefact(results):
+    """True if every failing gradient comparison is finite differences alone."""
+    findings = triage(results)
+    return bool(findings) and all(f.verdict == ARTEFACT for f in findings)
+
+
+def localise(finding, results, example):
+    """The finding's lines: worst elements with all three values, errors per time step, a hint."""
+    fd = next((c for c in results if c.check == "finite differences" and c.what == finding.what), None)
+    tw = next((c for c in results if c.check == "torch" and c.what == finding.what), None)
+    analytic = fd.actual if fd is not None else (tw.actual if tw is not None else None)
+    columns = [("analytic" if finding.what != "output" else "scratch", analytic)]
+    if fd is not None:
+        columns.append(("numeric", fd.expected))
+    if tw is not None:
+        columns.append(("torch", tw.expected))
+    reference = columns[1][1] if finding.verdict != FORWARD or tw is None else tw.expected
+    arrays = [np.asarray(v) for _, v in columns if v is not None]
+    if len(arrays) < 2 or any(x.shape != arrays[0].shape for x in arrays):
+        return [f"{name}: shape {np.shape(v)}" for name, v in columns]
+    axes = axis_names(finding.what, example, arrays[0].ndim)
+    judged = tw if finding.verdict in (FORWARD, OUTPUT, TWIN_ONLY) or fd is None else fd
+    lines = _worst_elements(columns, reference, axes, judged.tolerance)
+    steps = errors_by_step(analytic, reference, axes)
+    if steps is not None:
+        lines.append("max |error| by time step: " + ", ".join(f"t={t}: {e:.2g}" for t, e in enumerate(steps)))
+    found = hint(analytic, reference, axes, sizes(example))
+    if found:
+        lines.append(f"hint: {found}")
+    return lines
+
+
+def _worst_elements(columns, reference, axes, tolerance):
+    """The WORST elements by |diff| / allowed, only those outside the tolerance."""
+    analytic = np.asarray(columns[0][1], dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    excess = np.abs(analytic - reference) / tolerance.allowed(analytic, reference)
+    excess = np.where(np.isnan(excess), np.inf, excess)
+    order = np.argsort(excess, axis=None)[::-1][:WORST]
+    lines = []
+    for flat in order:
+        if excess.flat[flat] <= 1:
+            break
+        index = np.unravel_index(flat, analytic.shape)
+        values = ", ".join(f"{name}={float(np.asarray(v)[index]):.10g}" for name, v in columns)
+        lines.append(f"at {_name_index(index, axes)}: {values}")
+    return lines
+
+
+def _name_index(index, axes):
+    if not axes:
+        return str(tuple(int(i) for i in index))
+    parts = [f"{'time step' if axis == 'seq_len' else axis} {int(i)}" for axis, i in zip(axes, index)]
+    return "[" + ", ".join(parts) + "]"
+
+
+def axis_names(what, example, ndim):
+    """Dimension names of an input from its declaration, when the drawn rank is the declared one."""
+    if not what.startswith("input "):
+        return ()
+    decl = example.spec.inputs.get(what.split(" ", 1)[1])
+    dims = tuple(getattr(decl, "dims", ()))
+    return dims if len(dims) == ndim and all(isinstance(d, str) for d in dims) else ()
+
+
+def sizes(example):
+    """The drawn sizes and hyperparameters, without the generator and the seed."""
+    return {k: v for k, v in example.config.items() if k not in ("rng", "seed")}
+
+
+def explain(results, example):
+    """The localised report of one failing example (lines, without a trailing newline)."""
+    lines, compared = [], []
+    for finding in triage(results):
+        lines.append(f"{example.spec.name}: {finding.what}: {finding.verdict}")
+        lines += [f"    {line}" for line in localise(finding, results, example)]
+        compared.append(finding)
+    common = common_hint(compared, results, example)
+    if common:
+        lines.append(f"hint, all failing gradients together: {common}")
+    lines += _other_failures(results, {f.what for f in compared})
+    return "\n".join(lines)
+
+
+def common_hint(findings, results, example):
+    """A pattern shared by every failing gradient (e.g. all divided by the batch), when each
+    alone is too small to show one (hypothesis shrinks sizes to 1)."""
+    pairs = []
+    for finding in findings:
+        if finding.verdict != BACKWARD:
+            return ""
+        fd = next(c for c in results if c.check == "finite differences" and c.what == finding.what)
+        if np.shape(fd.actual) != np.shape(fd.expected):
+            return ""
+        pairs.append((np.ravel(fd.actual), np.ravel(fd.expected)))
+    if len(pairs) < 2:
+        return ""
+    return hint(np.concatenate([a for a, _ in pairs]), np.concatenate([r for _, r in pairs]), (), sizes(example))
+
+
+def _other_failures(results, compared):
+    """Contract failures and crashes, one line per distinct message."""
+    by_message = {}
+    for c in results:
+        if c.ok or (c.check in ("finite differences", "torch") and c.what in compared):
+            continue
+        text = c.message.replace(f"{c.layer}: {c.what}: ", "", 1) if c.what == c.by else c.message
+        by_message.setdefault(text, []).append(c.by or c.check)
+    lines = []
+    for text, checks in by_message.items():
+        lines.append(f"[{', '.join(checks)}] {text}")
+        if "matmul" in text or "not aligned" in text:
+            lines.append("    hint: a product's shapes do not fit: a W where W.T belongs, or its operands swapped")
+    return lines

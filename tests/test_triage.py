@@ -1,0 +1,167 @@
+"""Failures explain themselves: triage, hints, localised reports, reproduction, JSON, progress."""
+import contextlib
+import dataclasses
+import io
+import json
+
+import numpy as np
+import pytest
+
+from reference import triage
+from reference.compare import compare
+from reference.hints import errors_by_step, hint
+from reference.output import Progress, failure_report
+from reference.planted import CATALOG, variant_spec
+from reference.registry import BY_NAME
+from reference.report import main, run_spec
+from reference.tolerances import FINITE_DIFFERENCES, TORCH
+
+RNG = np.random.default_rng(0)
+TRUE = RNG.standard_normal((4, 3, 5))  # (batch, seq_len, n_features)
+AXES = ("batch", "seq_len", "n_features")
+
+
+# --- hints: each pattern recognised from arrays built here, not from the layers -----------------
+@pytest.mark.parametrize("wrong, words", [
+    (TRUE / 4, "1/batch (batch=4)"),
+    (TRUE * 4, "batch (batch=4): an average over the batch is missing"),
+    (-TRUE, "sign is flipped"),
+    (np.zeros_like(TRUE), "all zeros"),
+    (np.full_like(TRUE, 0.3), "reduced to one scalar"),
+    (np.concatenate([TRUE[:, 1:], TRUE[:, :1]], axis=1), "shifted by one time step"),
+    (np.concatenate([TRUE[:, :-1] * 0.9, TRUE[:, -1:]], axis=1), "right at the last time step only"),
+])
+def test_hint_names_the_pattern(wrong, words):
+    assert words in hint(wrong, TRUE, AXES, {"batch": 4, "seq_len": 3, "n_features": 5})
+
+
+def test_hint_names_a_transpose_and_stays_quiet_on_noise():
+    W = RNG.standard_normal((3, 3))
+    assert "transposed" in hint(W.T, W)
+    noisy = TRUE + RNG.standard_normal(TRUE.shape) * 0.1
+    assert hint(noisy, TRUE, AXES, {"batch": 4}) == ""
+
+
+def test_a_factor_shared_by_several_sizes_names_them_all():
+    found = hint(TRUE / 2, TRUE, (), {"n_in": 2, "batch": 2})
+    assert "1/batch (batch=2; n_in is also 2)" in found
+
+
+def test_errors_by_step_are_per_time_step():
+    wrong = TRUE.copy()
+    wrong[:, 1] += 0.5
+    np.testing.assert_allclose(errors_by_step(wrong, TRUE, AXES), [0.0, 0.5, 0.0], atol=1e-15)
+
+
+# --- triage: which pair of sources disagrees ---------------------------------------------------
+def _fd(value, true):
+    return compare("finite differences", "L", "param W", value, true, FINITE_DIFFERENCES)
+
+
+def _tw(value, true):
+    return compare("torch", "L", "param W", value, true, TORCH, ("scratch", "torch"))
+
+
+@pytest.mark.parametrize("results, verdict", [
+    ([_fd(TRUE * 2, TRUE), _tw(TRUE * 2, TRUE)], triage.BACKWARD),
+    ([_fd(TRUE, TRUE), _tw(TRUE, TRUE * 2)], triage.FORWARD),
+    ([_fd(TRUE, TRUE * 1.01), _tw(TRUE, TRUE)], triage.ARTEFACT),
+    ([_fd(TRUE * 2, TRUE)], triage.NO_TWIN),
+])
+def test_triage_says_which_source_disagrees(results, verdict):
+    assert [f.verdict for f in triage.triage(results)] == [verdict]
+    assert triage.is_artefact(results) == (verdict == triage.ARTEFACT)
+
+
+def test_finite_differences_alone_disagreeing_are_redrawn_not_blamed():
+    # ReLU without its kink margin: hypothesis draws x = 0 often, where central
+    # differences see half the slope. With the twin to arbitrate, those examples are
+    # redrawn; without one, the same disagreement is a failure.
+    relu = BY_NAME["ReLU"]
+    bare = dataclasses.replace(relu, name="ReLU-at-kink",
+                               inputs={"x": dataclasses.replace(relu.inputs["x"], kinks=())})
+    row = run_spec(bare, 30, 0)
+    assert row.passed and row.redrawn > 0
+    lonely = run_spec(dataclasses.replace(bare, twin=None), 30, 0)
+    assert not lonely.passed
+    assert triage.NO_TWIN in failure_report(lonely)
+
+
+# --- localised reports of planted bugs ---------------------------------------------------------
+def _report(bug_name):
+    bug = next(b for b in CATALOG if b.name == bug_name)
+    row = run_spec(variant_spec(bug, BY_NAME[bug.spec]), 20, 0)
+    assert not row.passed
+    return row, failure_report(row)
+
+
+def test_report_of_a_gradient_divided_by_the_batch():
+    row, report = _report("rnn-grads-over-batch")
+    assert f"{row.name}: param W_x: {triage.BACKWARD}" in report
+    assert "analytic=" in report and "numeric=" in report and "torch=" in report
+    assert "1/batch" in report
+    assert "hypothesis shrank to" in report and "batch=" in report
+
+
+def test_report_of_a_dropped_time_step_names_the_time_step():
+    _, report = _report("rnn-next-step-dropped")
+    assert "input x" in report and "time step" in report
+    assert "max |error| by time step" in report
+    assert "right at the last time step only" in report
+
+
+def test_report_of_a_forward_convention_difference():
+    _, report = _report("dropout-scale-p")  # forward and backward agree with each other, not with torch
+    assert triage.OUTPUT in report and triage.FORWARD in report
+
+
+def test_reproduction_snippet_reruns_the_failure_without_hypothesis():
+    row, report = _report("rnn-grads-over-batch")
+    code = report.split("reproduce without hypothesis:\n", 1)[1]
+    code = "\n".join(line[4:] for line in code.splitlines())
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "<snippet>", "exec"), {})  # noqa: S102 - our own generated code
+    assert f"{row.name}: param W_x: {triage.BACKWARD}" in out.getvalue()
+    assert "1/batch" in out.getvalue()
+
+
+# --- machine-readable output and progress ------------------------------------------------------
+def test_json_report(tmp_path, capsys):
+    path = tmp_path / "report.json"
+    assert main(["--layer", "FC", "--layer", "Tanh", "--examples", "5", "--json", str(path)]) == 0
+    data = json.loads(path.read_text())
+    assert data["passed"] is True and [r["layer"] for r in data["layers"]] == ["FC", "Tanh"]
+    assert all(r["verdict"] == "pass" and r["examples"] == 5 for r in data["layers"])
+
+
+def test_json_report_of_a_failure(tmp_path, monkeypatch, capsys):
+    import scratch.dense
+
+    def halved(self, dout):
+        dx = original(self, dout)
+        self.grads["B"] /= 2
+        return dx
+
+    original = scratch.dense.FC.backward
+    monkeypatch.setattr(scratch.dense.FC, "backward", halved)
+    path = tmp_path / "report.json"
+    assert main(["--layer", "FC", "--examples", "10", "--json", str(path)]) == 1
+    layer = json.loads(path.read_text())["layers"][0]
+    assert layer["verdict"] == "fail"
+    assert {"what": "param B", "verdict": triage.BACKWARD} in layer["findings"]
+    assert "analytic=" in layer["report"] and layer["sizes"]["batch"] >= 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_on_a_terminal_only():
+    quiet, loud = Progress(2, io.StringIO()), Progress(2, _Terminal())
+    for progress in (quiet, loud):
+        progress.example("FC", 3, 50)
+        progress.finished()
+    assert quiet.stream.getvalue() == ""
+    assert "[1/2] FC: example 3/50" in loud.stream.getvalue()
