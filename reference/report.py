@@ -152,6 +152,9 @@ def parse_args(argv):
                              "variant must be caught")
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="hypothesis seed; the same seed draws the same examples (default: 0)")
+    parser.add_argument("--plot", metavar="DIR",
+                        help="instead of checking, write DIR/<layer>.png: the finite-difference error "
+                             "against the step size (needs matplotlib: pip install -e '.[plot]')")
     parser.add_argument("--json", metavar="FILE",
                         help="also write the full report (verdicts, errors, findings, reproduction) as JSON")
     return parser.parse_args(argv)
@@ -198,6 +201,11 @@ def main(argv=None):
     if args.self_test:
         return self_test(args.examples, args.seed)
     specs = [BY_NAME[name] for name in args.layer] if args.layer else SPECS
+    if args.plot:
+        from .step_plot import plot_all
+        paths, problem = plot_all(specs, args.plot, args.seed)
+        print(problem or "\n".join(f"wrote {path}" for path in paths), file=sys.stderr if problem else sys.stdout)
+        return 2 if problem else 0
     print(f"{'layer':<28}{'examples':>9}" + "".join(f"{c:>14}" for c in ("finite-diff", "torch out",
                                                                            "torch grads")) + f"{'contract':>10}{'verdict':>8}")
     rows, progress = [], Progress(len(specs))

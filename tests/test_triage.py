@@ -165,3 +165,19 @@ def test_progress_on_a_terminal_only():
         progress.finished()
     assert quiet.stream.getvalue() == ""
     assert "[1/2] FC: example 3/50" in loud.stream.getvalue()
+
+
+def test_plot_writes_one_png_per_layer(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the plot extra is not installed")
+    assert main(["--plot", str(tmp_path), "--layer", "Tanh", "--layer", "SimpleRNN"]) == 0
+    for name in ("Tanh", "SimpleRNN"):
+        assert (tmp_path / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_without_matplotlib_says_how_to_install(tmp_path, monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    assert main(["--plot", str(tmp_path), "--layer", "Tanh"]) == 2
+    assert "pip install -e '.[plot]'" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
