@@ -5,7 +5,7 @@ ci:       derandomized, so a CI run is reproducible and a red build stays red; n
           The default when the CI environment variable is set.
 dev:      random examples, a few more than ci, so local runs keep exploring.
           The default elsewhere.
-mutation: ci's examples, derandomized, for `mutmut run` (pyproject.toml); selected with
+mutation: half of ci's examples, derandomized, for `mutmut run` (pyproject.toml); selected with
           --hypothesis-profile=mutation.
 many-seeds: 20 times ci's examples, random (not derandomized): the no-false-alarm run
           of the generic checks on the correct layers, e.g.
@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("ci", max_examples=20, derandomize=True, print_blob=True, **_common)
 settings.register_profile("dev", max_examples=30, **_common)
-settings.register_profile("mutation", max_examples=20, derandomize=True, **_common)
+settings.register_profile("mutation", max_examples=10, derandomize=True, **_common)
 settings.register_profile("many-seeds", max_examples=20 * 20, derandomize=False, database=None, print_blob=True,
                           **_common)
 settings.register_profile("thorough", max_examples=1000, **_common)
