@@ -15,7 +15,14 @@ thorough: many more examples, for hunting rare failures before a release
 """
 import os
 
-from hypothesis import HealthCheck, settings
+# Before numpy is imported: the layers' matrices are tiny, so BLAS threads only cost, and
+# with pytest -n 2 on 2 cores they oversubscribe the machine (a SimpleRNN backward was
+# measured 50x slower with OpenBLAS spinning for cores the other worker holds).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 # Drawing a whole layer (sizes, parameters, inputs) per example is slower than
 # hypothesis expects from a strategy; that is by design, not a problem to report.

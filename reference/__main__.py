@@ -1,5 +1,12 @@
+import os
 import sys
 
-from .report import main
+# Before numpy is imported: tiny matrices gain nothing from BLAS threads, and on a busy
+# machine OpenBLAS threads spinning for a core make a backward pass 50x slower.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+from .report import main  # noqa: E402
 
 sys.exit(main())
