@@ -35,14 +35,15 @@ class SimpleRNN:
             h0 = as_array(self, "h0", h0)
             expect_shape(self, "h0", h0, (batch, self.n_nodes), note=" (batch as in x)")
         W_x, W_h, B = self.params["W_x"], self.params["W_h"], self.params["B"]
-        # hs[:, t] is h_{t-1}: hs[:, 0] = h0, hs[:, 1:] are the outputs.
-        hs = np.empty((batch, seq_len + 1, self.n_nodes), dtype=np.result_type(x, h0, W_x))
-        hs[:, 0] = h0
-        a = x @ W_x + B  # the input part of every step at once
+        # Time-major, so that every step works on contiguous (batch, n_nodes) blocks (BLAS
+        # takes them as they are): hs[t] is h_{t-1}, hs[0] = h0, hs[1:] are the outputs.
+        hs = np.empty((seq_len + 1, batch, self.n_nodes), dtype=np.result_type(x, h0, W_x))
+        hs[0] = h0
+        a = np.swapaxes(x, 0, 1) @ W_x + B  # the input part of every step at once
         for t in range(seq_len):
-            hs[:, t + 1] = np.tanh(a[:, t] + hs[:, t] @ W_h)
+            np.tanh(a[t] + hs[t] @ W_h, out=hs[t + 1])
         self.cache = (x, hs)
-        return hs[:, 1:].copy()
+        return np.ascontiguousarray(np.swapaxes(hs[1:], 0, 1))
 
     def backward(self, dout):
         expect_forward_done(self, self.cache)
@@ -50,15 +51,19 @@ class SimpleRNN:
         dout = as_array(self, "dout", dout)
         expect_shape(self, "dout", dout, (x.shape[0], x.shape[1], self.n_nodes))
         W_x, W_h = self.params["W_x"], self.params["W_h"]
-        da = np.empty_like(dout, dtype=np.result_type(dout, hs))
-        dh_next = np.zeros_like(hs[:, 0])
-        for t in reversed(range(x.shape[1])):
-            h = hs[:, t + 1]
-            da[:, t] = (dout[:, t] + dh_next) * (1.0 - h * h)
-            dh_next = da[:, t] @ W_h.T
+        seq_len = x.shape[1]
+        dout_t = np.ascontiguousarray(np.swapaxes(dout, 0, 1))  # (seq_len, batch, n_nodes)
+        da = np.empty(dout_t.shape, dtype=np.result_type(dout, hs))
+        dh_next = np.zeros_like(hs[0])
+        W_h_T = np.ascontiguousarray(W_h.T)
+        for t in reversed(range(seq_len)):
+            h = hs[t + 1]
+            np.multiply(dout_t[t] + dh_next, 1.0 - h * h, out=da[t])
+            dh_next = da[t] @ W_h_T
         da_flat = da.reshape(-1, self.n_nodes)
-        self.grads["W_x"][...] = x.reshape(-1, self.n_features).T @ da_flat
-        self.grads["W_h"][...] = hs[:, :-1].reshape(-1, self.n_nodes).T @ da_flat
+        x_t = np.swapaxes(x, 0, 1).reshape(-1, self.n_features)  # rows in da_flat's order
+        self.grads["W_x"][...] = x_t.T @ da_flat
+        self.grads["W_h"][...] = hs[:-1].reshape(-1, self.n_nodes).T @ da_flat
         self.grads["B"][...] = da_flat.sum(axis=0)
         self.dinputs = {"h0": dh_next}
-        return da @ W_x.T
+        return np.ascontiguousarray(np.swapaxes(da @ W_x.T, 0, 1))
