@@ -207,10 +207,16 @@ class DropoutEvalScales(scratch.Dropout):
 
 
 # --- SimpleRNN ---------------------------------------------------------------------------
+def _cached(layer):
+    """SimpleRNN's cache as (x, hs) with hs batch-major: hs[:, t] is h_(t-1), hs[:, 0] = h0."""
+    x, hs = layer.cache
+    return x, np.swapaxes(hs, 0, 1)
+
+
 def _rnn_backward(layer, dout, *, carry=True, accumulate=True, h_for_wh=slice(None, -1), over_batch=False):
     """SimpleRNN.backward as a loop over time, with switches for the classic mistakes."""
     scratch.SimpleRNN.backward(layer, dout)  # the same input checks as the correct layer
-    x, hs = layer.cache
+    x, hs = _cached(layer)
     W_x, W_h = layer.params["W_x"], layer.params["W_h"]
     per_batch = x.shape[0] if over_batch else 1.0
     dx = np.zeros_like(x)
@@ -272,7 +278,7 @@ class RNNCarriesHiddenState(scratch.SimpleRNN):
 class RNNClipsGradient(scratch.SimpleRNN):
     def backward(self, dout):
         scratch.SimpleRNN.backward(self, dout)
-        x, hs = self.cache
+        x, hs = _cached(self)
         W_x, W_h = self.params["W_x"], self.params["W_h"]
         da = np.empty_like(dout)
         dh_next = np.zeros_like(hs[:, 0])
@@ -290,7 +296,7 @@ class RNNClipsGradient(scratch.SimpleRNN):
 class RNNBiasFromLastStep(scratch.SimpleRNN):
     def backward(self, dout):
         dx = super().backward(dout)
-        x, hs = self.cache
+        x, hs = _cached(self)
         self.grads["B"][...] = (dout[:, -1] * (1.0 - hs[:, -1] ** 2)).sum(axis=0)
         return dx
 
