@@ -5,7 +5,7 @@ ci:       derandomized, so a CI run is reproducible and a red build stays red; n
           The default when the CI environment variable is set.
 dev:      random examples, a few more than ci, so local runs keep exploring.
           The default elsewhere.
-mutation: half of ci's examples, derandomized, for `mutmut run` (pyproject.toml); selected with
+mutation: half of ci's examples, derandomized, never shrunk, for `mutmut run` (pyproject.toml); selected with
           --hypothesis-profile=mutation.
 many-seeds: 20 times ci's examples, random (not derandomized): the no-false-alarm run
           of the generic checks on the correct layers, e.g.
@@ -22,14 +22,17 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 
 # Drawing a whole layer (sizes, parameters, inputs) per example is slower than
 # hypothesis expects from a strategy; that is by design, not a problem to report.
 _common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("ci", max_examples=20, derandomize=True, print_blob=True, **_common)
 settings.register_profile("dev", max_examples=30, **_common)
-settings.register_profile("mutation", max_examples=10, derandomize=True, **_common)
+# No shrinking and no example database: a mutant is killed by its first failing example,
+# and shrinking that example (hundreds of reruns) only made mutants look like timeouts.
+settings.register_profile("mutation", max_examples=10, derandomize=True, database=None,
+                          phases=(Phase.explicit, Phase.generate), **_common)
 settings.register_profile("many-seeds", max_examples=20 * 20, derandomize=False, database=None, print_blob=True,
                           **_common)
 settings.register_profile("thorough", max_examples=1000, **_common)
