@@ -22,13 +22,12 @@ from pathlib import Path
 from .adapters import CannotAdapt, adapt
 from .checks import CHECKS
 from .registry import BY_NAME, SPECS
+from .output import HEADER
 from .report import _positive_int, format_row, run_spec
 
 GROUPS = (("gradients", tuple(c for c in CHECKS if c.kind != "contract")),
           ("contract", tuple(c for c in CHECKS if c.kind == "contract" and c.name != "rejects_bad_input")),
           ("bad input", tuple(c for c in CHECKS if c.name == "rejects_bad_input")))
-HEADER = (f"{'layer':<28}{'examples':>9}" + "".join(f"{c:>14}" for c in ("finite-diff", "torch out", "torch grads"))
-          + f"{'contract':>10}{'verdict':>8}")
 
 
 def parse_args(argv):
@@ -115,8 +114,8 @@ def check_class(cls, like, n_examples, seed_value, name, rerun):
                   f"{type(exc).__name__}: {exc}{_where(exc)}")
             passed = False
             continue
-        row.name = label  # the report's rerun command names the row: the check command reruns it
-        print(format_row(row).replace(f"python -m reference --layer {label}", rerun), flush=True)
+        row.name, row.rerun = label, f"{rerun} --seed {seed_value} --examples {n_examples}"
+        print(format_row(row), flush=True)
         passed = passed and row.passed
     print(f"\n{name} {'passes' if passed else 'fails'} the checks of {like} "
           f"(seed {seed_value}, {n_examples} examples per row)")

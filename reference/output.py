@@ -8,6 +8,8 @@ from .reproduce import snippet
 from .triage import explain, sizes, triage
 
 COLUMNS = ("finite differences", "torch output", "torch grads")
+HEADER = (f"{'layer':<28}{'examples':>9}" + "".join(f"{c:>14}" for c in ("finite-diff", "torch out", "torch grads"))
+          + f"{'contract':>10}{'verdict':>8}")
 
 
 def format_row(row):
@@ -28,7 +30,7 @@ def failure_report(row):
         return "\n".join(f"[{c.by or c.check}] {c.message}" for c in row.failures)
     shapes = ", ".join(f"{k} {v.shape}" for k, v in example.args.items())
     sized = ", ".join(f"{k}={v}" for k, v in sizes(example).items())
-    command = f"python -m reference --layer {row.name} --seed {row.seed} --examples {row.n_examples}"
+    command = row.rerun or f"python -m reference --layer {row.name} --seed {row.seed} --examples {row.n_examples}"
     return "\n".join([
         explain(row.results, example),
         f"smallest failing example (hypothesis shrank to): {sized or 'no sizes'}; {shapes}; seed {example.seed}",

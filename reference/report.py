@@ -15,7 +15,7 @@ from .initializer_stats import check_initializer
 from .planted import CATALOG, variant_spec
 from .planted_initializers import INITIALIZER_CATALOG
 from .registry import BY_NAME, SPECS
-from .output import Progress, format_row, write_json
+from .output import HEADER, Progress, format_row, write_json
 from .strategies import examples
 from .triage import sizes
 
@@ -39,6 +39,7 @@ class Row:
     redrawn: int = 0  # examples where finite differences alone disagreed (kink, round-off)
     seed: int = 0
     n_examples: int = 0
+    rerun: str = ""  # the command that reruns this row (default: python -m reference --layer NAME ...)
 
     @property
     def passed(self):
@@ -206,8 +207,7 @@ def main(argv=None):
         paths, problem = plot_all(specs, args.plot, args.seed)
         print(problem or "\n".join(f"wrote {path}" for path in paths), file=sys.stderr if problem else sys.stdout)
         return 2 if problem else 0
-    print(f"{'layer':<28}{'examples':>9}" + "".join(f"{c:>14}" for c in ("finite-diff", "torch out",
-                                                                           "torch grads")) + f"{'contract':>10}{'verdict':>8}")
+    print(HEADER)
     rows, progress = [], Progress(len(specs))
     for spec in specs:
         rows.append(run_spec(spec, args.examples, args.seed, progress=progress))
