@@ -172,7 +172,7 @@ class DropoutBackwardIgnoresMask(scratch.Dropout):
 
 class DropoutScalesByP(scratch.Dropout):
     def forward(self, x):
-        out = super().forward(x)
+        super().forward(x)
         self.cache = self.cache * (1.0 - self.p) / self.p if self.p > 0 else self.cache
         return x * self.cache
 

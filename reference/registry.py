@@ -160,6 +160,17 @@ SPECS = (
          inputs={"predictions": Floats(("batch", "n_out"), low=-3.0, high=3.0),
                  "targets": FloatTargets(("batch", "n_out"), low=-3.0, high=3.0)},
          twin=twins.MSE, loss=True),
+    # A container: FC -> Tanh -> FC, and Tanh first (a bad x then passes the first layer
+    # and must be refused by the second, with every layer left as it was).
+    Spec("Sequential", scratch.Sequential,
+         build=lambda c: scratch.Sequential(scratch.FC(c["n_in"], c["n_hidden"], _init(c)), scratch.Tanh(),
+                                            scratch.FC(c["n_hidden"], c["n_out"], _init(c))),
+         inputs={"x": Floats(("batch", "n_in"))}, layer_dims=("n_in", "n_hidden", "n_out"),
+         twin=twins.SEQUENTIAL_MLP),
+    Spec("Sequential-tanh-first", scratch.Sequential,
+         build=lambda c: scratch.Sequential(scratch.Tanh(), scratch.FC(c["n_in"], c["n_out"], _init(c))),
+         inputs={"x": Floats(("batch", "n_in"))}, layer_dims=("n_in", "n_out"),
+         twin=twins.SEQUENTIAL_TANH_FIRST),
 )
 
 BY_NAME = {spec.name: spec for spec in SPECS}

@@ -176,3 +176,21 @@ BATCH_NORM_EVAL = Twin(module=lambda c: _batch_norm(c, warm_up_batches(c)).eval(
                        load=LAYER_NORM.load, grads=LAYER_NORM.grads)
 CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())
 MSE = Twin(module=lambda c: nn.MSELoss())
+
+
+def _linear_at(index):
+    """The parameter map of an nn.Linear at position `index` of an nn.Sequential, whose
+    scratch counterpart is the FC named str(index) in a scratch Sequential."""
+    return ({f"{index}.weight": lambda p: p[f"{index}.W"].T, f"{index}.bias": lambda p: p[f"{index}.B"]},
+            {f"{index}.W": lambda g: g[f"{index}.weight"].T, f"{index}.B": lambda g: g[f"{index}.bias"]})
+
+
+SEQUENTIAL_MLP = Twin(
+    module=lambda c: nn.Sequential(nn.Linear(c["n_in"], c["n_hidden"]), nn.Tanh(), nn.Linear(c["n_hidden"], c["n_out"])),
+    load={**_linear_at(0)[0], **_linear_at(2)[0]},
+    grads={**_linear_at(0)[1], **_linear_at(2)[1]},
+)
+SEQUENTIAL_TANH_FIRST = Twin(
+    module=lambda c: nn.Sequential(nn.Tanh(), nn.Linear(c["n_in"], c["n_out"])),
+    load=_linear_at(1)[0], grads=_linear_at(1)[1],
+)

@@ -12,11 +12,8 @@ from torch import nn
 
 import scratch
 from reference import twins
-from reference.checks import run_checks
 from reference.compare import compare
 from reference.finite_diff import numeric_gradient
-from reference.spec import Floats, Spec
-from reference.strategies import examples
 from reference.tolerances import FINITE_DIFFERENCES, TORCH
 from scratch import Adam, SimpleInitializer, XavierInitializer
 from scratch.data import running_sum_task
@@ -107,35 +104,6 @@ def test_classifier_loss_and_gradients_match_pytorch(case):
 # first layer and is refused by the second (the first layer must be put back).
 def _init(config):
     return SimpleInitializer(rng=config["rng"])  # the weights are redrawn by the example
-
-
-def _linear(index):
-    return {"load": {f"{index}.weight": lambda p: p[f"{index}.W"].T, f"{index}.bias": lambda p: p[f"{index}.B"]},
-            "grads": {f"{index}.W": lambda g: g[f"{index}.weight"].T, f"{index}.B": lambda g: g[f"{index}.bias"]}}
-
-
-SEQUENTIAL_SPECS = [
-    Spec("Sequential", Sequential,
-         build=lambda c: Sequential(scratch.FC(c["n_in"], c["n_hidden"], _init(c)), scratch.Tanh(),
-                                    scratch.FC(c["n_hidden"], c["n_out"], _init(c))),
-         inputs={"x": Floats(("batch", "n_in"))}, layer_dims=("n_in", "n_hidden", "n_out"),
-         twin=twins.Twin(
-             module=lambda c: nn.Sequential(nn.Linear(c["n_in"], c["n_hidden"]), nn.Tanh(),
-                                            nn.Linear(c["n_hidden"], c["n_out"])),
-             load={**_linear(0)["load"], **_linear(2)["load"]}, grads={**_linear(0)["grads"], **_linear(2)["grads"]})),
-    Spec("Sequential-tanh-first", Sequential,
-         build=lambda c: Sequential(scratch.Tanh(), scratch.FC(c["n_in"], c["n_out"], _init(c))),
-         inputs={"x": Floats(("batch", "n_in"))}, layer_dims=("n_in", "n_out"),
-         twin=twins.Twin(module=lambda c: nn.Sequential(nn.Tanh(), nn.Linear(c["n_in"], c["n_out"])),
-                         load=_linear(1)["load"], grads=_linear(1)["grads"])),
-]
-
-
-@pytest.mark.parametrize("spec", SEQUENTIAL_SPECS, ids=str)
-@given(data=st.data())
-def test_sequential_passes_every_generic_check(spec, data):
-    failed = [str(c) for c in run_checks(data.draw(examples(spec), label="example")) if not c.ok]
-    assert not failed, "\n".join(failed)
 
 
 def test_sequential_names_its_parameters_and_refuses_to_rebind_them():
