@@ -37,7 +37,7 @@ class SimpleRNN:
         W_x, W_h, B = self.params["W_x"], self.params["W_h"], self.params["B"]
         # Time-major, so that every step works on contiguous (batch, n_nodes) blocks (BLAS
         # takes them as they are): hs[t] is h_{t-1}, hs[0] = h0, hs[1:] are the outputs.
-        hs = np.empty((seq_len + 1, batch, self.n_nodes), dtype=np.result_type(x, h0, W_x))
+        hs = np.empty((seq_len + 1, batch, self.n_nodes))  # float64, as the params
         hs[0] = h0
         a = np.swapaxes(x, 0, 1) @ W_x + B  # the input part of every step at once
         for t in range(seq_len):
@@ -53,7 +53,7 @@ class SimpleRNN:
         W_x, W_h = self.params["W_x"], self.params["W_h"]
         seq_len = x.shape[1]
         dout_t = np.ascontiguousarray(np.swapaxes(dout, 0, 1))  # (seq_len, batch, n_nodes)
-        da = np.empty(dout_t.shape, dtype=np.result_type(dout, hs))
+        da = np.empty(dout_t.shape)
         dh_next = np.zeros_like(hs[0])
         W_h_T = np.ascontiguousarray(W_h.T)
         for t in reversed(range(seq_len)):

@@ -10,8 +10,8 @@ import re
 import numpy as np
 import pytest
 
-from scratch import (FC, SGD, Dropout, HeInitializer, SimpleInitializer, Softmax, SoftmaxCrossEntropy,
-                     XavierInitializer)
+from scratch import (FC, SGD, Dropout, Flatten, HeInitializer, SimpleInitializer, SimpleRNN, Softmax,
+                     SoftmaxCrossEntropy, XavierInitializer)
 
 
 def raises_exactly(error, message):
@@ -91,3 +91,43 @@ def test_optimizer_refuses_misshaped_gradients_and_changes_nothing():
     layer = _fc()
     layer.grads["W"] = np.zeros((3, 2))
     _refused(layer, "SGD.update(FC): grads['W'] has shape (3, 2), params['W'] has (2, 3)")
+
+
+@pytest.mark.parametrize("make, name", [(XavierInitializer, "XavierInitializer"), (HeInitializer, "HeInitializer"),
+                                        (lambda rng: SimpleInitializer(0.1, rng=rng), "SimpleInitializer")])
+def test_initializers_name_themselves_when_the_generator_is_wrong(make, name):
+    with raises_exactly(TypeError, f"{name}: rng must be a numpy.random.Generator, got RandomState"):
+        make(np.random.RandomState(0))
+
+
+def test_array_checks_say_what_was_given_and_where():
+    layer = _fc()
+    with raises_exactly(TypeError, "FC: x must be a numpy array, got list"):
+        layer.forward([[1.0, 2.0]])
+    with raises_exactly(TypeError, "FC: x must have a real numeric dtype, got <U3"):
+        layer.forward(np.array([["1.0", "2.0"]]))
+    x = np.zeros((3, 2))
+    x[2, 1] = np.inf
+    with raises_exactly(ValueError, "FC: x must be finite, got inf at index (2, 1)"):
+        layer.forward(x)
+
+
+def test_integer_input_is_promoted_to_float64():
+    layer = _fc()
+    out = layer.forward(np.array([[1, 2]]))
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, layer.forward(np.array([[1.0, 2.0]])))
+
+
+def test_recurrent_shape_messages_name_every_axis():
+    rnn = SimpleRNN(3, 4, SimpleInitializer(rng=np.random.default_rng(0)))
+    assert rnn.dinputs == {}
+    with raises_exactly(ValueError, "SimpleRNN: x must have shape (batch, seq_len, 3), got (2, 3)"):
+        rnn.forward(np.zeros((2, 3)))
+    with raises_exactly(ValueError, "SimpleRNN: h0 must have shape (2, 4) (batch as in x), got (3, 4)"):
+        rnn.forward(np.zeros((2, 5, 3)), np.zeros((3, 4)))
+
+
+def test_flatten_needs_a_batch_axis_and_another():
+    with raises_exactly(ValueError, "Flatten: x must have shape (batch, ...) with at least 2 dimensions, got (3,)"):
+        Flatten().forward(np.zeros(3))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from scratch import ReLU, Sigmoid, Softmax, SoftmaxCrossEntropy
+from scratch import LeakyReLU, ReLU, Sigmoid, Softmax, SoftmaxCrossEntropy
 
 EXTREME = np.array([[-1e4, -745.0, -30.0, 0.0, 30.0, 745.0, 1e4]])
 
@@ -50,13 +50,15 @@ def test_cross_entropy_is_finite_and_matches_torch_for_large_logits(scale):
     np.testing.assert_allclose(grad, s.grad.numpy(), rtol=1e-12, atol=1e-300)
 
 
-def test_relu_derivative_at_the_kink_follows_torch():
+@pytest.mark.parametrize("layer, module", [(ReLU(), torch.nn.ReLU()), (LeakyReLU(0.1), torch.nn.LeakyReLU(0.1))],
+                         ids=["ReLU", "LeakyReLU"])
+def test_derivative_at_the_kink_follows_torch(layer, module):
     x = np.array([[-1.0, 0.0, -0.0, 1.0]])
-    layer = ReLU()
-    layer.forward(x)
+    out = layer.forward(x)
     dx = layer.backward(np.full_like(x, 3.0))
     t = torch.tensor(x, requires_grad=True)
-    torch.relu(t).backward(torch.full_like(t, 3.0))
+    module(t).backward(torch.full_like(t, 3.0))
+    np.testing.assert_array_equal(out, module(torch.tensor(x)).numpy())
     np.testing.assert_array_equal(dx, t.grad.numpy())
 
 
