@@ -10,8 +10,8 @@ import re
 import numpy as np
 import pytest
 
-from scratch import (FC, SGD, Dropout, Flatten, HeInitializer, SimpleInitializer, SimpleRNN, Softmax,
-                     SoftmaxCrossEntropy, XavierInitializer)
+from scratch import (FC, GRU, LSTM, SGD, Dropout, Flatten, HeInitializer, SimpleInitializer, SimpleRNN,
+                     Softmax, SoftmaxCrossEntropy, XavierInitializer)
 
 
 def raises_exactly(error, message):
@@ -119,15 +119,26 @@ def test_integer_input_is_promoted_to_float64():
     np.testing.assert_array_equal(out, layer.forward(np.array([[1.0, 2.0]])))
 
 
-def test_recurrent_shape_messages_name_every_axis():
-    rnn = SimpleRNN(3, 4, SimpleInitializer(rng=np.random.default_rng(0)))
-    assert rnn.dinputs == {}
-    with raises_exactly(ValueError, "SimpleRNN: x must have shape (batch, seq_len, 3), got (2, 3)"):
-        rnn.forward(np.zeros((2, 3)))
-    with raises_exactly(ValueError, "SimpleRNN: h0 must have shape (2, 4) (batch as in x), got (3, 4)"):
-        rnn.forward(np.zeros((2, 5, 3)), np.zeros((3, 4)))
+def test_a_recurrent_layer_has_no_input_gradients_before_backward():
+    assert SimpleRNN(3, 4, SimpleInitializer(rng=np.random.default_rng(0))).dinputs == {}
 
 
 def test_flatten_needs_a_batch_axis_and_another():
     with raises_exactly(ValueError, "Flatten: x must have shape (batch, ...) with at least 2 dimensions, got (3,)"):
         Flatten().forward(np.zeros(3))
+
+
+def test_documented_defaults():
+    # The exercise's defaults: dropout ratio 0.5, Gaussian sigma 0.01.
+    assert Dropout(rng=np.random.default_rng(0)).p == 0.5
+    assert SimpleInitializer(rng=np.random.default_rng(0)).sigma == 0.01
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, GRU, LSTM])
+def test_every_recurrent_layer_names_the_axes_it_expects(cls):
+    layer = cls(3, 4, SimpleInitializer(rng=np.random.default_rng(0)))
+    name = cls.__name__
+    with raises_exactly(ValueError, f"{name}: x must have shape (batch, seq_len, 3), got (2, 3)"):
+        layer.forward(np.zeros((2, 3)))
+    with raises_exactly(ValueError, f"{name}: h0 must have shape (2, 4) (batch as in x), got (3, 4)"):
+        layer.forward(np.zeros((2, 5, 3)), np.zeros((3, 4)))
