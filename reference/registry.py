@@ -36,6 +36,8 @@ ELEMENTWISE = Floats(("batch", "n_features"), low=-3.0, high=3.0, any_shape=True
 KERNEL, STRIDE, PADDING = st.integers(1, 3), st.integers(1, 3), st.integers(0, 1)
 CONV2D_GEOMETRY = {"kernel_size": st.tuples(KERNEL, KERNEL), "stride": st.tuples(STRIDE, STRIDE),
                    "padding": st.tuples(PADDING, PADDING)}
+# Pools also draw stride None, their default: stride = kernel_size, in scratch and in PyTorch.
+POOL2D_GEOMETRY = {**CONV2D_GEOMETRY, "stride": st.one_of(st.none(), CONV2D_GEOMETRY["stride"])}
 
 
 def _per_axis(value, n):
@@ -139,11 +141,11 @@ SPECS = (
     Spec("MaxPool2d", scratch.MaxPool2d,
          build=lambda c: scratch.MaxPool2d(c["kernel_size"], c["stride"], c["padding"]),
          inputs={"x": Floats(("batch", "channels", "height", "width"), distinct=True)},
-         draws=CONV2D_GEOMETRY, assume=window_fits("height", "width", pool=True), twin=twins.MAX_POOL2D),
+         draws=POOL2D_GEOMETRY, assume=window_fits("height", "width", pool=True), twin=twins.MAX_POOL2D),
     Spec("AvgPool2d", scratch.AvgPool2d,
          build=lambda c: scratch.AvgPool2d(c["kernel_size"], c["stride"], c["padding"]),
          inputs={"x": Floats(("batch", "channels", "height", "width"))},
-         draws=CONV2D_GEOMETRY, assume=window_fits("height", "width", pool=True), twin=twins.AVG_POOL2D),
+         draws=POOL2D_GEOMETRY, assume=window_fits("height", "width", pool=True), twin=twins.AVG_POOL2D),
     Spec("SoftmaxCrossEntropy", scratch.SoftmaxCrossEntropy,
          build=lambda c: scratch.SoftmaxCrossEntropy(),
          inputs={"scores": Floats(("batch", "n_classes"), low=-3.0, high=3.0, row_offsets=ROW_OFFSETS,

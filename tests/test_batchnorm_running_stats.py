@@ -8,7 +8,7 @@ from torch import nn
 from scratch import BatchNorm1d
 
 
-@pytest.mark.parametrize("momentum", [0.1, 0.5, 1.0])
+@pytest.mark.parametrize("momentum", [0.0, 0.1, 0.5, 1.0])
 def test_running_mean_and_var_follow_torch(momentum):
     rng = np.random.default_rng(0)
     layer = BatchNorm1d(3, momentum=momentum)
