@@ -142,3 +142,14 @@ def test_every_recurrent_layer_names_the_axes_it_expects(cls):
         layer.forward(np.zeros((2, 3)))
     with raises_exactly(ValueError, f"{name}: h0 must have shape (2, 4) (batch as in x), got (3, 4)"):
         layer.forward(np.zeros((2, 5, 3)), np.zeros((3, 4)))
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, GRU, LSTM])
+def test_an_empty_sequence_gives_empty_outputs_and_a_zero_state_gradient(cls):
+    # No step reads h0, so the loss cannot depend on it: its gradient is exactly zero.
+    layer = cls(3, 4, SimpleInitializer(0.5, rng=np.random.default_rng(0)))
+    out = layer.forward(np.zeros((2, 0, 3)), np.ones((2, 4)))
+    assert out.shape == (2, 0, 4)
+    dx = layer.backward(np.zeros((2, 0, 4)))
+    assert dx.shape == (2, 0, 3)
+    np.testing.assert_array_equal(layer.dinputs["h0"], np.zeros((2, 4)))
