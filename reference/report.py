@@ -16,7 +16,7 @@ from .planted import CATALOG, variant_spec
 from .planted_initializers import INITIALIZER_CATALOG
 from .registry import BY_NAME, SPECS
 from .output import HEADER, Progress, format_row, write_json
-from .strategies import examples
+from .strategies import drawn_examples, examples, nontrivial
 from .triage import sizes
 
 
@@ -110,28 +110,17 @@ def typical_failure(spec, shrunk_sizes, seed_value, checks=CHECKS, n_examples=12
     and the hint show the pattern. None if no such example fails.
     """
     pinned = dataclasses.replace(spec, draws={k: st.just(v) for k, v in shrunk_sizes.items()})
-    found = []
 
-    @settings(max_examples=n_examples, database=None, deadline=None, phases=(Phase.generate,),
-              suppress_health_check=list(HealthCheck))
-    @seed(seed_value)
-    @given(examples(pinned))
-    def run(example):
+    def failing(example):
         results = run_checks(example, checks)
-        if not all(c.ok for c in results):
-            found.append((results, example))
+        return None if all(c.ok for c in results) else (results, example)
 
     try:
         with np.errstate(all="ignore"):
-            run()
+            found = drawn_examples(pinned, seed_value, n_examples, keep=failing)
     except Exception:  # noqa: BLE001 - no typical example: the shrunk one is reported instead
         return None
-    return max(found, key=lambda pair: _spread(pair[1]), default=None)
-
-
-def _spread(example):
-    arrays = [*example.layer.params.values(), *example.args.values()]
-    return sum(float(np.count_nonzero(np.asarray(a, dtype=float) % 1.0)) for a in arrays)
+    return max(found, key=lambda pair: nontrivial(pair[1]), default=None)
 
 
 def _worse(a, b):

@@ -10,12 +10,11 @@ import copy
 import os
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from . import tolerances
 from .finite_diff import numeric_gradient
 from .run import forward, forward_backward, scalar
-from .strategies import examples
+from .strategies import drawn_examples, nontrivial
 
 STEPS = np.logspace(-1, -12, 23)
 INSTALL = "plotting needs matplotlib: pip install -e '.[plot]' (or pip install matplotlib)"
@@ -37,24 +36,8 @@ def error_by_step(example, steps=STEPS):
 
 
 def draw_example(spec, seed_value, n_examples=20):
-    """Of the first examples hypothesis draws, the one with the most non-trivial values
-    (its first draws are all zeros and ones, where round-off does not show)."""
-    drawn = []
-
-    @settings(max_examples=n_examples, database=None, deadline=None, phases=(Phase.generate,),
-              suppress_health_check=list(HealthCheck))
-    @seed(seed_value)
-    @given(examples(spec))
-    def collect(example):
-        drawn.append(example)
-
-    collect()
-    return max(drawn, key=_nontrivial)
-
-
-def _nontrivial(example):
-    arrays = [*example.layer.params.values(), *example.args.values()]
-    return sum(int(np.count_nonzero(np.abs(np.asarray(a, dtype=float)) > 1e-3)) for a in arrays)
+    """Of the first examples hypothesis draws, the one with the most non-trivial values."""
+    return max(drawn_examples(spec, seed_value, n_examples), key=nontrivial)
 
 
 def plot_layer(spec, directory, seed_value=0):

@@ -1,6 +1,7 @@
 """Hypothesis strategies: sizes, values, and whole examples drawn from a spec."""
 import copy
 import numpy as np
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -132,3 +133,28 @@ def examples(draw, spec):
     out = probe.forward(**copy.deepcopy(args))
     upstream = np.random.default_rng([seed, 1]).standard_normal(np.shape(out))
     return Example(spec, config, seed, layer, args, upstream)
+
+
+def drawn_examples(spec, seed_value, n_examples, keep=lambda example: example):
+    """keep(example) for the first `n_examples` Examples hypothesis draws for `spec` at
+    `seed_value`, None results left out. `keep` runs inside the test, so it may reject()."""
+    drawn = []
+
+    @settings(max_examples=n_examples, database=None, deadline=None, phases=(Phase.generate,),
+              suppress_health_check=list(HealthCheck))
+    @seed(seed_value)
+    @given(examples(spec))
+    def collect(example):
+        kept = keep(example)
+        if kept is not None:
+            drawn.append(kept)
+
+    collect()
+    return drawn
+
+
+def nontrivial(example):
+    """How many parameter and input values are not 0 or +-1e-3 close to it: hypothesis's first
+    draws are zeros and ones, where round-off does not show and many mistakes look alike."""
+    arrays = [*example.layer.params.values(), *example.args.values()]
+    return sum(int(np.count_nonzero(np.abs(np.asarray(a, dtype=float)) > 1e-3)) for a in arrays)

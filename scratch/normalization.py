@@ -2,6 +2,7 @@
 (over the batch, with running statistics for evaluation)."""
 import numpy as np
 
+from ._modes import TrainEval
 from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape
 
 
@@ -63,7 +64,7 @@ class LayerNorm(_Normalization):
         return self._scale_shift(*_normalize(x, -1, self.eps), axis=-1)
 
 
-class BatchNorm1d(_Normalization):
+class BatchNorm1d(_Normalization, TrainEval):
     """Batch normalization of x: (batch, n_features), like nn.BatchNorm1d(n_features, eps, momentum).
 
     Training (the default, train()): y = gamma * (x - mean) / sqrt(var + eps) + beta with the
@@ -83,14 +84,6 @@ class BatchNorm1d(_Normalization):
         self.running_mean = np.zeros(self.n_features)
         self.running_var = np.ones(self.n_features)
         self.training = True
-
-    def train(self):
-        self.training = True
-        return self
-
-    def eval(self):
-        self.training = False
-        return self
 
     def forward(self, x):
         x = as_array(self, "x", x)

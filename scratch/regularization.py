@@ -1,10 +1,11 @@
 """Inverted dropout, as in PyTorch."""
 import numpy as np
 
+from ._modes import TrainEval
 from ._validate import as_array, expect_forward_done, expect_shape
 
 
-class Dropout:
+class Dropout(TrainEval):
     """Zero each element with probability p and scale the rest by 1/(1-p) in training;
     the identity in evaluation. The mask comes from the injected generator `rng`.
     """
@@ -20,14 +21,6 @@ class Dropout:
         self.params = {}
         self.grads = {}
         self.cache = None
-
-    def train(self):
-        self.training = True
-        return self
-
-    def eval(self):
-        self.training = False
-        return self
 
     def forward(self, x):
         x = as_array(self, "x", x)
