@@ -12,6 +12,7 @@ against gradcheck measured in the same run (these machines are shared: only rati
 one run mean anything). No test asserts any of this.
 """
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -24,9 +25,13 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+import scratch  # noqa: E402
 from reference import checks  # noqa: E402
+from reference.checks import run_checks  # noqa: E402
+from reference.planted import CATALOG, variant_spec  # noqa: E402
 from reference.registry import BY_NAME  # noqa: E402
 from reference.reproduce import build_example  # noqa: E402
+from reference.run import forward_backward  # noqa: E402
 from reference.tolerances import FINITE_DIFFERENCES  # noqa: E402
 from reference.twins import RNN, LINEAR  # noqa: E402
 
@@ -43,17 +48,25 @@ TWINS = {"FC": LINEAR, "SimpleRNN": RNN}
 
 
 def median_time(run, repeats):
-    times = []
+    return median_times([run], repeats)[0]
+
+
+def median_times(runs, repeats):
+    """The median time of each run, the runs interleaved (a, b, a, b, ...) so that both
+    see the same load on a shared machine."""
+    times = [[] for _ in runs]
     for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for run, spent in zip(runs, times):
+            start = time.perf_counter()
+            run()
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
 
 
-def example_for(name, sizes, seed=0):
-    """A SimpleRNN/FC example at fixed sizes with standard-normal-ish data (float64)."""
-    spec = BY_NAME[name]
+def example_for(name, sizes, seed=0, spec=None):
+    """A SimpleRNN/FC example at fixed sizes with uniform data (float64); `spec` overrides
+    the registered spec of that name (a planted variant)."""
+    spec = BY_NAME[name] if spec is None else spec
     rng = np.random.default_rng(seed)
     layer = spec.build({**sizes, "seed": seed, "rng": rng})
     params = {k: rng.uniform(-0.5, 0.5, v.shape) for k, v in layer.params.items()}
@@ -63,13 +76,7 @@ def example_for(name, sizes, seed=0):
 
 def harness_check(example, elementwise):
     """The finite-difference check over every input and parameter; elementwise forces every element."""
-    saved = checks.ELEMENTWISE_MAX
-    checks.ELEMENTWISE_MAX = 10**12 if elementwise else saved
-    try:
-        results = checks.finite_differences(example)
-    finally:
-        checks.ELEMENTWISE_MAX = saved
-    return all(c.ok for c in results)
+    return all(c.ok for c in checks.finite_differences(example, every_element=elementwise))
 
 
 class _Called(torch.nn.Module):
@@ -120,12 +127,57 @@ def forward_backward_torch(name, example):
     return run
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="runs per timing (median); default 5")
-    parser.add_argument("--quick", action="store_true", help="skip gradcheck's default mode at the large sizes")
-    args = parser.parse_args(argv)
+class _ScaleOneGradient(torch.autograd.Function):
+    """Identity forward; backward scales one element of the incoming gradient."""
 
+    @staticmethod
+    def forward(ctx, weight, index, factor):
+        ctx.index, ctx.factor = index, factor
+        return weight.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.clone()
+        grad[ctx.index] *= ctx.factor
+        return grad, None, None
+
+
+def scaled_rnn_spec(indices, factor):
+    """SimpleRNN whose backward scales W_h's gradient at `indices` by `factor`."""
+    def backward(self, dout):
+        dx = scratch.SimpleRNN.backward(self, dout)
+        for index in indices:
+            self.grads["W_h"][index] *= factor
+        return dx
+    cls = type("ScaledWhGradient", (scratch.SimpleRNN,), {"backward": backward})
+    spec = BY_NAME["SimpleRNN"]
+    return dataclasses.replace(spec, name="SimpleRNN:scaled", build=lambda c: _as(cls, spec.build(c)))
+
+
+def _as(cls, layer):
+    layer.__class__ = cls
+    return layer
+
+
+def gradcheck_passes(f, inputs, fast_mode, scaled=(), factor=1.0):
+    """gradcheck at its default tolerances, W_h's gradient scaled at `scaled` (our (i, j)
+    is torch's weight_hh[j, i]) by `factor`; True when it raises no mismatch."""
+    position = 2 + 1  # x, h0, weight_ih, weight_hh, ...
+
+    def g(*values):
+        values = list(values)
+        for i, j in scaled:
+            values[position] = _ScaleOneGradient.apply(values[position], (j, i), factor)
+        return f(*values)
+    try:
+        return torch.autograd.gradcheck(g, inputs, fast_mode=fast_mode)
+    except RuntimeError as error:  # gradcheck raises on a mismatch (raise_exception=True)
+        if "Jacobian mismatch" not in str(error):
+            raise
+        return False
+
+
+def timing_table(args):
     print(f"{'layer':<10}{'size':<8}{'elements':>9}{'default':>11}{'element':>11}{'gc fast':>11}"
           f"{'gc default':>12}{'default/fast':>14}{'element/gc':>12}  harness verdicts")
     for name, by_size in SIZES.items():
@@ -134,28 +186,83 @@ def main(argv=None):
             f, inputs = torch_function(name, example)
             elements = sum(t.numel() for t in inputs)
             verdicts = "/".join("pass" if harness_check(example, e) else "FAIL" for e in (False, True))
-            default = median_time(lambda: harness_check(example, False), args.repeats)
-            element = median_time(lambda: harness_check(example, True), max(1, args.repeats // 2))
-            fast = median_time(lambda: torch.autograd.gradcheck(f, inputs, fast_mode=True), args.repeats)
+            default, fast = median_times([lambda: harness_check(example, False),
+                                          lambda: torch.autograd.gradcheck(f, inputs, fast_mode=True)],
+                                         args.repeats)
             if args.quick and size == "large":
-                slow = float("nan")
+                element, slow = median_time(lambda: harness_check(example, True), 1), float("nan")
             else:
-                slow = median_time(lambda: torch.autograd.gradcheck(f, inputs), 1 if size != "tiny" else 3)
+                element, slow = median_times([lambda: harness_check(example, True),
+                                              lambda: torch.autograd.gradcheck(f, inputs)],
+                                             1 if size != "tiny" else 3)
             print(f"{name:<10}{size:<8}{elements:>9}{default * 1e3:>9.2f}ms{element * 1e3:>9.1f}ms"
                   f"{fast * 1e3:>9.2f}ms{slow:>11.3f}s{default / fast:>14.3f}{element / slow:>12.4f}  {verdicts}",
                   flush=True)
 
+
+def catches(args):
+    """What each check notices at SimpleRNN's medium size: the planted SimpleRNN bugs, and one
+    element of W_h's gradient scaled by 1.001 and by 1 + 1e-5."""
+    sizes = SIZES["SimpleRNN"]["medium"]
+    print(f"\nplanted bugs at SimpleRNN {tuple(sizes.values())}: caught by the default finite-difference "
+          "check / by every default check")
+    for bug in CATALOG:
+        if bug.spec.startswith("SimpleRNN"):
+            example = example_for(bug.spec, sizes, spec=variant_spec(bug, BY_NAME[bug.spec]))
+            by_fd = not harness_check(example, False)
+            by_all = not all(c.ok for c in run_checks(example))
+            print(f"  {bug.name:<28}{'caught' if by_fd else 'missed':>8}{'caught' if by_all else 'missed':>8}"
+                  f"   {bug.description}")
+    example = example_for("SimpleRNN", sizes)
+    n = example.layer.params["W_h"].shape[0]
+    rng = np.random.default_rng(1)
+    picked = [tuple(int(v) for v in divmod(int(k), n)) for k in rng.choice(n * n, args.elements, replace=False)]
+    grads = forward_backward(example)[2]["W_h"]
+    f, inputs = torch_function("SimpleRNN", example)
+    print(f"\none element of W_h's gradient scaled, each of {len(picked)} random elements in turn "
+          f"(|gradient| {min(abs(grads[i]) for i in picked):.2g} to {max(abs(grads[i]) for i in picked):.2g}):")
+    for factor in (1.001, 1 + 1e-5):
+        caught = {"default": 0, "element-wise": 0, "gc fast": 0}
+        for index in picked:
+            scaled = example_for("SimpleRNN", sizes, spec=scaled_rnn_spec([index], factor))
+            caught["default"] += not harness_check(scaled, False)
+            caught["element-wise"] += not harness_check(scaled, True)
+            caught["gc fast"] += not gradcheck_passes(f, inputs, True, [index], factor)
+        # gradcheck's default mode compares every Jacobian entry on its own, so all the
+        # elements scaled at once are missed only if each one alone is.
+        slow = "not run" if args.quick else (
+            "missed" if gradcheck_passes(f, inputs, False, picked, factor) else "caught")
+        print(f"  x {factor!r:<10}" + "".join(f"{k} {v}/{len(picked)}   " for k, v in caught.items())
+              + f"gc default (all {len(picked)} at once) {slow}")
+
+
+def forward_backward_table(args):
     print(f"\n{'forward+backward':<34}{'scratch':>12}{'torch':>12}{'ratio':>9}")
     for name, sizes in (("SimpleRNN", dict(batch=32, seq_len=50, n_features=16, n_nodes=128)),
                         ("SimpleRNN", dict(batch=1, seq_len=3, n_features=2, n_nodes=4)),
                         ("FC", dict(batch=64, n_in=256, n_out=256)), ("FC", dict(batch=1, n_in=2, n_out=3))):
         example = example_for(name, sizes)
-        scratch_time = median_time(forward_backward_scratch(example), args.repeats * 20)
-        torch_time = median_time(forward_backward_torch(name, example), args.repeats * 20)
+        scratch_time, torch_time = median_times([forward_backward_scratch(example),
+                                                 forward_backward_torch(name, example)], args.repeats * 20)
         label = f"{name} " + ",".join(str(v) for v in sizes.values())
         print(f"{label:<34}{scratch_time * 1e3:>10.3f}ms{torch_time * 1e3:>10.3f}ms{scratch_time / torch_time:>9.2f}")
-    print(f"\n(finite-difference tolerance atol={FINITE_DIFFERENCES.atol:g}, rtol={FINITE_DIFFERENCES.rtol:g}; "
-          "gradcheck at its defaults; one BLAS thread and one torch thread on both sides)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="runs per timing (median); default 5")
+    parser.add_argument("--quick", action="store_true",
+                        help="skip gradcheck's default mode at the large sizes and in the catches")
+    parser.add_argument("--elements", type=int, default=10, help="W_h elements scaled in turn; default 10")
+    parser.add_argument("--only", choices=("timing", "catches", "forward-backward"), action="append",
+                        help="run only these sections (repeatable); default all")
+    args = parser.parse_args(argv)
+    sections = {"timing": timing_table, "catches": catches, "forward-backward": forward_backward_table}
+    for section, run in sections.items():
+        if args.only is None or section in args.only:
+            run(args)
+    print(f"\n(finite-difference tolerance {FINITE_DIFFERENCES} plus round-off per difference; gradcheck at "
+          "its defaults; one BLAS thread and one torch thread on both sides; runs interleaved)")
 
 
 if __name__ == "__main__":

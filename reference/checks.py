@@ -17,8 +17,8 @@ from hypothesis.errors import UnsatisfiedAssumption
 from . import tolerances
 from .bad_input import rejects_bad_input
 from .compare import compare, rule
-from .finite_diff import numeric_directional, numeric_elements, numeric_gradient
-from .run import backward, forward, forward_backward, scalar
+from .fd_check import finite_difference_results
+from .run import backward, forward, forward_backward
 from .strategies import freeze_randomness
 from .triage import is_artefact
 
@@ -37,53 +37,12 @@ class Check:
         printer.text(self.name)  # keeps hypothesis reports short
 
 
-def finite_differences(example):
-    spec, name = example.spec, example.spec.name
-    tolerance = spec.tolerance or tolerances.FINITE_DIFFERENCES
-    _, analytic_inputs, analytic_params = forward_backward(example)
-    layer, args = example.fresh_layer(), copy.deepcopy(example.args)
-
-    def loss():
-        return scalar(example, forward(example, layer, args))
-
-    results = []
-    for position, (what, analytic, array) in enumerate(
-        [(f"input {k}", analytic_inputs[k], args[k]) for k in spec.wrt]
-        + [(f"param {k}", analytic_params[k], layer.params[k]) for k in layer.params]
-    ):
-        rng = np.random.default_rng([example.seed, 3, position])
-        results.append(compare_gradient(loss, name, what, analytic, array, tolerance, rng))
+def finite_differences(example, every_element=False):
+    """See fd_check.py for what is perturbed and how much disagreement is allowed."""
+    results, layer, args = finite_difference_results(example, every_element)
     if not all(c.ok for c in results) and _artefact(example, layer, args, results):
         reject()  # finite differences alone disagree (a kink, round-off): redraw, don't blame the layer
     return results
-
-
-# How finite differences cover a tensor: every element when it has at most
-# ELEMENTWISE_MAX; otherwise DIRECTIONS random unit directions (two evaluations each,
-# whatever the size) and SAMPLED random elements, and every element only if one of those
-# disagrees, so that a failure still names the element. A directional difference sees a
-# wrong element i only through v_i * error_i, about error_i / sqrt(size): a tiny error in
-# one element among many can hide below the tolerance there, which is what the sampled
-# elements and the element-wise pass on small tensors are for (README, "Fast checks").
-ELEMENTWISE_MAX = 64
-DIRECTIONS = 2
-SAMPLED = 4
-
-
-def compare_gradient(loss, layer_name, what, analytic, array, tolerance, rng):
-    """The finite-difference Comparison of one input or parameter (see ELEMENTWISE_MAX)."""
-    if np.shape(analytic) == array.shape and array.size > ELEMENTWISE_MAX:
-        directions = rng.standard_normal((DIRECTIONS, *array.shape))
-        directions /= np.sqrt((directions**2).sum(axis=tuple(range(1, directions.ndim)), keepdims=True))
-        sampled = rng.choice(array.size, SAMPLED, replace=False)
-        numeric = np.concatenate([[numeric_directional(loss, array, v) for v in directions],
-                                  numeric_elements(loss, array, sampled)])
-        expected = np.concatenate([[np.sum(analytic * v) for v in directions], np.ravel(analytic)[sampled]])
-        quick = compare("finite differences", layer_name, what, expected, numeric, tolerance)
-        if quick.ok:
-            return quick
-    numeric = numeric_gradient(loss, array)
-    return compare("finite differences", layer_name, what, analytic, numeric, tolerance)
 
 
 def _artefact(example, used, args, results):

@@ -60,7 +60,7 @@ def compare(check, layer, what, actual, expected, tolerance, sides=("analytic", 
         f"{int(bad.sum())} of {actual.size} elements differ; worst at index {index}: "
         f"{a_name}={float(actual[worst])!r}, {e_name}={float(expected[worst])!r}, "
         f"|diff|={diff[worst]:.3g} > allowed {allowed[worst]:.3g} "
-        f"(atol={tolerance.atol:g}, rtol={tolerance.rtol:g})",
+        f"({tolerance})",
         error,
     )
 

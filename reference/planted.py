@@ -209,7 +209,7 @@ class DropoutEvalScales(scratch.Dropout):
 # --- SimpleRNN ---------------------------------------------------------------------------
 def _cached(layer):
     """SimpleRNN's cache as (x, hs) with hs batch-major: hs[:, t] is h_(t-1), hs[:, 0] = h0."""
-    x, hs = layer.cache
+    x, _, hs = layer.cache
     return x, np.swapaxes(hs, 0, 1)
 
 

@@ -87,6 +87,10 @@ class Spec:
       it is false are not drawn. Every dimension and draw is still drawn independently.
     tolerance: overrides the finite-difference tolerance; give `tolerance_reason`.
     loss: the layer is a loss, forward(...) -> float and backward() -> dscores.
+    independent_samples: axis 0 of every input and of the output indexes samples that do
+      not see each other (no batch statistics, no mask drawn per batch), so finite
+      differences of the inputs can stack many perturbed samples into one forward call
+      (stacked.py; verified on every example, with a fall-back to one call per element).
     """
 
     name: str
@@ -100,6 +104,7 @@ class Spec:
     tolerance: Optional[Tolerance] = None
     tolerance_reason: str = ""
     loss: bool = False
+    independent_samples: bool = False
 
     def __post_init__(self):
         if self.tolerance is not None and not self.tolerance_reason:

@@ -19,7 +19,7 @@ def as_array(owner, name, value):
         value = value.astype(np.float64)
     elif value.dtype.kind != "f":
         raise TypeError(f"{where} must have a real numeric dtype, got {value.dtype}")
-    if not np.all(np.isfinite(value)):
+    if not np.isfinite(value).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
         raise ValueError(f"{where} must be finite, got {value[bad]} at index {bad}")
     return value
@@ -31,10 +31,10 @@ def expect_shape(owner, name, value, dims, note=""):
     Example: dims=("batch", 4) accepts (3, 4) and rejects (3, 5) or (3, 4, 1).
     `note` says where a required size comes from when another argument sets it.
     """
-    expected = "(" + ", ".join(str(d) for d in dims) + ")"
     if value.ndim != len(dims) or any(
         isinstance(d, int) and d != n for d, n in zip(dims, value.shape)
     ):
+        expected = "(" + ", ".join(str(d) for d in dims) + ")"
         raise ValueError(
             f"{type(owner).__name__}: {name} must have shape {expected}{note}, got {value.shape}"
         )

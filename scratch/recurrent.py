@@ -37,33 +37,40 @@ class SimpleRNN:
         W_x, W_h, B = self.params["W_x"], self.params["W_h"], self.params["B"]
         # Time-major, so that every step works on contiguous (batch, n_nodes) blocks (BLAS
         # takes them as they are): hs[t] is h_{t-1}, hs[0] = h0, hs[1:] are the outputs.
-        hs = np.empty((seq_len + 1, batch, self.n_nodes))  # float64, as the params
+        # The input part of every step is one 2-D product (a stacked matmul over a
+        # transposed view is several times slower); each step then adds h_{t-1} @ W_h.
+        x_rows = np.ascontiguousarray(np.swapaxes(x, 0, 1)).reshape(-1, self.n_features)
+        hs = np.empty((seq_len + 1, batch, self.n_nodes), dtype=np.result_type(x, h0, W_x, W_h, B))
         hs[0] = h0
-        a = np.swapaxes(x, 0, 1) @ W_x + B  # the input part of every step at once
+        np.matmul(x_rows, W_x, out=hs[1:].reshape(-1, self.n_nodes))  # no temporaries: a fresh
+        hs[1:] += B  # megabyte costs more in page faults than the arithmetic on it
         for t in range(seq_len):
-            np.tanh(a[t] + hs[t] @ W_h, out=hs[t + 1])
-        self.cache = (x, hs)
+            step = hs[t + 1]
+            step += hs[t] @ W_h
+            np.tanh(step, out=step)
+        self.cache = (x, x_rows, hs)
         return np.ascontiguousarray(np.swapaxes(hs[1:], 0, 1))
 
     def backward(self, dout):
         expect_forward_done(self, self.cache)
-        x, hs = self.cache
+        x, x_rows, hs = self.cache
         dout = as_array(self, "dout", dout)
         expect_shape(self, "dout", dout, (x.shape[0], x.shape[1], self.n_nodes))
         W_x, W_h = self.params["W_x"], self.params["W_h"]
         seq_len = x.shape[1]
-        dout_t = np.ascontiguousarray(np.swapaxes(dout, 0, 1))  # (seq_len, batch, n_nodes)
-        da = np.empty(dout_t.shape)
+        dout_t = np.swapaxes(dout, 0, 1)  # (seq_len, batch, n_nodes), a view
+        da = np.empty(hs[1:].shape, dtype=np.result_type(hs, dout))
+        np.multiply(hs[1:], hs[1:], out=da)
+        np.subtract(1.0, da, out=da)  # tanh' at every step, in place (see forward)
         dh_next = np.zeros_like(hs[0])
         W_h_T = np.ascontiguousarray(W_h.T)
         for t in reversed(range(seq_len)):
-            h = hs[t + 1]
-            np.multiply(dout_t[t] + dh_next, 1.0 - h * h, out=da[t])
+            da[t] *= dout_t[t] + dh_next
             dh_next = da[t] @ W_h_T
-        da_flat = da.reshape(-1, self.n_nodes)
-        x_t = np.swapaxes(x, 0, 1).reshape(-1, self.n_features)  # rows in da_flat's order
-        self.grads["W_x"][...] = x_t.T @ da_flat
-        self.grads["W_h"][...] = hs[:-1].reshape(-1, self.n_nodes).T @ da_flat
-        self.grads["B"][...] = da_flat.sum(axis=0)
+        da_rows = da.reshape(-1, self.n_nodes)  # rows in x_rows' order
+        self.grads["W_x"][...] = x_rows.T @ da_rows
+        self.grads["W_h"][...] = hs[:-1].reshape(-1, self.n_nodes).T @ da_rows
+        self.grads["B"][...] = da_rows.sum(axis=0)
         self.dinputs = {"h0": dh_next}
-        return np.ascontiguousarray(np.swapaxes(da @ W_x.T, 0, 1))
+        dx = (da_rows @ W_x.T).reshape(seq_len, x.shape[0], self.n_features)
+        return np.ascontiguousarray(np.swapaxes(dx, 0, 1))

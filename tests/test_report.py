@@ -28,7 +28,7 @@ def test_two_runs_with_one_seed_agree(capsys):
 def test_a_broken_layer_fails_its_row_and_names_the_parameter(monkeypatch, capsys):
     def backward_with_overwritten_recurrent_gradient(self, dout):
         dx = original(self, dout)
-        x, hs = self.cache  # hs is time-major: hs[t] is h_(t-1)
+        x, _, hs = self.cache  # hs is time-major: hs[t] is h_(t-1)
         da_last = (dout[:, -1]) * (1.0 - hs[-1] ** 2)
         self.grads["W_h"][...] = hs[-2].T @ da_last  # only the last step, not the sum
         return dx

@@ -1,0 +1,149 @@
+"""The finite-difference check: backward(G) against central differences of L = sum(G * forward).
+
+How each input and parameter is covered (README, "Fast checks"):
+- small tensors: every element;
+- larger ones: DIRECTIONS random sign directions (every element +-1/sqrt(n)), and for
+  stacked inputs also SAMPLED random elements; every element only when one of these
+  disagrees, so that a failure still names the element. A wrong element i shows in a
+  sign direction as error_i/sqrt(n) whichever element it is (a Gaussian direction can
+  all but skip an element): a tiny error in one element among many can hide below the
+  allowance there, and the element-wise pass (`every_element`, and always on small
+  tensors) is what covers it.
+- inputs of layers with independent samples (spec.independent_samples) are perturbed
+  many at once: perturbed copies of single samples stacked along the batch, every input's
+  in one forward call (stacked.py). Every element up to ELEMENTWISE_MAX costs nothing
+  more. Anything else (parameters, other inputs) takes a pair of forward calls per
+  element or direction, so it goes element-wise only up to ONE_BY_ONE_MAX elements.
+Every difference is allowed the tolerance plus its own round-off (tolerances.py).
+"""
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import tolerances
+from .compare import compare
+from .run import forward, forward_backward, scalar
+from .stacked import StackedInputs
+from .strategies import freeze_randomness
+from .tolerances import Tolerance
+
+DIRECTIONS = 2
+SAMPLED = 2  # random elements per stacked input, besides the directions
+ELEMENTWISE_MAX = 64  # stacked inputs: every element up to this many
+ONE_BY_ONE_MAX = 2 * DIRECTIONS  # one forward pair per element: at most twice the directions' calls
+
+
+@dataclass
+class _Target:
+    what: str  # "input x", "param W"
+    analytic: object
+    array: np.ndarray  # what is perturbed: an args copy or a params entry of the layer used
+    stacked: str = ""  # the input's name when it is perturbed in stacked calls
+    directions: object = None
+    elements: object = ()
+
+    def plan(self, rng, every_element):
+        """Directions (and sampled elements) for a large tensor, else every element."""
+        n, limit = self.array.size, ELEMENTWISE_MAX if self.stacked else ONE_BY_ONE_MAX
+        if every_element or np.shape(self.analytic) != self.array.shape or n <= limit:
+            self.directions, self.elements = None, np.arange(n)
+        else:
+            signs = rng.integers(0, 2, size=(DIRECTIONS, *self.array.shape)) * 2.0 - 1.0
+            self.directions = signs / np.sqrt(n)
+            self.elements = rng.choice(n, SAMPLED, replace=False) if self.stacked else np.arange(0)
+
+    def analytic_values(self):
+        analytic = np.asarray(self.analytic)
+        if self.directions is None:
+            return analytic
+        return np.concatenate([[np.vdot(v, analytic) for v in self.directions],
+                               np.ravel(analytic)[self.elements]])
+
+    def shaped(self, values):
+        return values.reshape(self.array.shape) if self.directions is None else values
+
+
+def finite_difference_results(example, every_element=False):
+    """(one Comparison per differentiable input and parameter, the layer and args perturbed)."""
+    spec = example.spec
+    layer, args = example.fresh_layer(), copy.deepcopy(example.args)
+    base, analytic_inputs, analytic_params = forward_backward(example, layer)
+    for key, value in example.layer.params.items():  # as drawn, whatever backward did to them
+        layer.params[key][...] = value
+    stacked = _stacked(example, layer, args, base)
+    targets = ([_Target(f"input {k}", analytic_inputs[k], args[k], k if stacked else "") for k in spec.wrt]
+               + [_Target(f"param {k}", analytic_params[k], layer.params[k]) for k in layer.params])
+    rng = np.random.default_rng([example.seed, 3])
+    for target in targets:
+        target.plan(rng, every_element)
+    one_by_one = OneByOne(lambda: scalar(example, forward(example, layer, args)),
+                          float(np.sum(np.abs(example.upstream * base))))
+    results = _compare_all(example, targets, stacked, one_by_one)
+    failed = [t for t, c in zip(targets, results) if not c.ok and t.directions is not None]
+    for target in failed:  # name the element: every element of what disagreed
+        target.directions, target.elements = None, np.arange(target.array.size)
+    if failed:
+        redone = dict(zip(map(id, failed), _compare_all(example, failed, stacked, one_by_one)))
+        results = [redone.get(id(t), c) for t, c in zip(targets, results)]
+    return results, layer, args
+
+
+def _compare_all(example, targets, stacked, one_by_one):
+    together = [t for t in targets if t.stacked]
+    found = stacked.differences([(t.stacked, t.directions, t.elements) for t in together]) if together else []
+    if found is None:  # the stacked call did not reproduce the output: one forward pair each
+        for t in together:
+            t.stacked = ""
+        found, together = [], []
+    numeric = dict(zip(map(id, together), found))
+    tolerance = example.spec.tolerance or tolerances.FINITE_DIFFERENCES
+    results = []
+    for t in targets:
+        values, roundoff = numeric[id(t)] if t.stacked else one_by_one(t.array, t.directions, t.elements)
+        results.append(compare("finite differences", example.spec.name, t.what, t.analytic_values(),
+                               t.shaped(values), Tolerance(tolerance.atol, tolerance.rtol, t.shaped(roundoff))))
+    return results
+
+
+class OneByOne:
+    """One pair of forward calls per direction or element, perturbing `array` in place."""
+
+    def __init__(self, loss, scale):
+        self.loss, self.scale = loss, scale  # scale = sum|G * out|, for the round-off
+
+    def __call__(self, array, directions, elements, step=tolerances.STEP):
+        numeric, denominators = [], []
+        original = array.copy()
+        for v in [] if directions is None else directions:
+            np.add(original, step * v, out=array)
+            plus = self.loss()
+            np.subtract(original, step * v, out=array)
+            numeric.append((plus - self.loss()) / (2.0 * step))
+            denominators.append(2.0 * step)
+        array[...] = original
+        for i in elements:
+            index = np.unravel_index(i, array.shape)
+            array[index] = original[index] + step
+            plus, up = self.loss(), array[index]
+            array[index] = original[index] - step
+            minus, down = self.loss(), array[index]
+            array[index] = original[index]
+            numeric.append((plus - minus) / (up - down))
+            denominators.append(up - down)
+        return np.asarray(numeric), 2.0 * tolerances.EPS * self.scale / np.asarray(denominators)
+
+
+def _stacked(example, layer, args, base):
+    spec = example.spec
+    if not spec.independent_samples or spec.loss or not spec.wrt:
+        return None
+    if any(np.ndim(v) < len(spec.inputs[k].dims) for k, v in args.items()):
+        return None  # an element-wise layer drawn at rank 1: no batch axis
+    own = copy.deepcopy(layer)  # stacked calls must not touch the layer the other differences use
+
+    def call(**stacked):
+        freeze_randomness(own, example.seed)
+        return own.forward(**stacked)
+
+    return StackedInputs(call, args, example.upstream, base) if StackedInputs.applies(args, base) else None
