@@ -30,7 +30,7 @@ from reference import checks  # noqa: E402
 from reference.checks import run_checks  # noqa: E402
 from reference.planted import CATALOG, variant_spec  # noqa: E402
 from reference.registry import BY_NAME  # noqa: E402
-from reference.reproduce import build_example  # noqa: E402
+from reference.reproduce import example_at  # noqa: E402
 from reference.run import forward_backward  # noqa: E402
 from reference.tolerances import FINITE_DIFFERENCES  # noqa: E402
 from reference.twins import RNN, LINEAR  # noqa: E402
@@ -66,12 +66,7 @@ def median_times(runs, repeats):
 def example_for(name, sizes, seed=0, spec=None):
     """A SimpleRNN/FC example at fixed sizes with uniform data (float64); `spec` overrides
     the registered spec of that name (a planted variant)."""
-    spec = BY_NAME[name] if spec is None else spec
-    rng = np.random.default_rng(seed)
-    layer = spec.build({**sizes, "seed": seed, "rng": rng})
-    params = {k: rng.uniform(-0.5, 0.5, v.shape) for k, v in layer.params.items()}
-    args = {k: rng.uniform(-1, 1, tuple(sizes[d] for d in decl.dims)) for k, decl in spec.inputs.items()}
-    return build_example(spec, sizes, seed, params, args)
+    return example_at(BY_NAME[name] if spec is None else spec, sizes, seed)
 
 
 def harness_check(example, elementwise):

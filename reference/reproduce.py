@@ -26,6 +26,16 @@ def build_example(spec, sizes, seed, params, args):
     return Example(spec, config, seed, layer, args, upstream)
 
 
+def example_at(spec, sizes, seed=0):
+    """An Example at fixed sizes (benchmarks, size-specific tests): parameters uniform in
+    [-0.5, 0.5], Floats inputs uniform in [-1, 1], float64."""
+    rng = np.random.default_rng(seed)
+    layer = spec.build({**sizes, "seed": seed, "rng": rng})
+    params = {k: rng.uniform(-0.5, 0.5, v.shape) for k, v in layer.params.items()}
+    args = {k: rng.uniform(-1, 1, tuple(sizes[d] for d in decl.dims)) for k, decl in spec.inputs.items()}
+    return build_example(spec, sizes, seed, params, args)
+
+
 def resolve(spec_name):
     """The registered spec, or planted variant ("SimpleRNN:rnn-wh-overwritten"), of that name."""
     from .planted import CATALOG, variant_spec

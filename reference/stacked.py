@@ -60,13 +60,14 @@ class StackedInputs:
         samples = np.concatenate([block[3] for block in blocks] or [np.arange(0)])
         owner = np.concatenate([block[4] for block in blocks] or [np.arange(0)])
         rows = len(samples)
-        # Row order: the probe (batch reversed, one extra sample), then plus rows, then minus rows.
-        order = np.arange(self.batch)[::-1]
-        everything = np.concatenate([order, [0], samples, samples])
+        # Row order: plus rows, minus rows, then the probe: the batch reversed and one extra
+        # sample, last (so a mask drawn per row position cannot line up with the original).
+        probe = np.concatenate([np.arange(self.batch)[::-1], [0]])
+        everything = np.concatenate([samples, samples, probe])
         stacked = {k: v[everything] for k, v in self.args.items()}
         for k in stacked:
-            stacked[k][self.batch] = stacked[k][self.batch] * 0.5 + 0.25
-        start = self.batch + 1
+            stacked[k][-1] = stacked[k][-1] * 0.5 + 0.25
+        start = 0
         for name, plus, minus, block_samples, _ in blocks:
             stop = start + len(block_samples)
             stacked[name][start:stop], stacked[name][rows + start:rows + stop] = plus, minus
@@ -74,31 +75,32 @@ class StackedInputs:
         found = self._row_losses(stacked, everything)
         if found is None:
             return None
-        losses, scales = found[0][self.batch + 1:], found[1][self.batch + 1:]
+        losses, scales = found
         denominators = np.asarray(denominators, dtype=np.float64)
-        numeric = np.bincount(owner, weights=losses[:rows] - losses[rows:], minlength=len(denominators))
-        roundoff = EPS * np.bincount(owner, weights=scales[:rows] + scales[rows:], minlength=len(denominators))
+        numeric = np.bincount(owner, weights=losses[:rows] - losses[rows:2 * rows], minlength=len(denominators))
+        roundoff = EPS * np.bincount(owner, weights=scales[:rows] + scales[rows:2 * rows],
+                                     minlength=len(denominators))
         bounds = np.cumsum([0] + counts)
         return [(numeric[a:b] / denominators[a:b], roundoff[a:b] / denominators[a:b])
                 for a, b in zip(bounds[:-1], bounds[1:])]
 
     def _row_losses(self, stacked, samples):
         """sum(G[b] * out_row) and sum(|G[b] * out_row|) for each stacked row, in chunks;
-        None if the probe rows (the first chunk's first `batch`) differ from the output."""
+        None if the probe rows (the last batch + 1) do not reproduce the layer's output."""
         losses, scales = [], []
-        for start in range(0, len(samples), MAX_ROWS):
-            part = slice(start, start + MAX_ROWS)
+        starts = list(range(0, len(samples) - self.batch - 1, MAX_ROWS)) or [0]  # the probe stays whole
+        for start, stop in zip(starts, starts[1:] + [len(samples)]):
+            part = slice(start, stop)
             try:
                 out = np.asarray(self.call(**{k: v[part] for k, v in stacked.items()}))
             except Exception:  # noqa: BLE001 - the layer refuses the larger batch: no stacking
                 return None
             if out.shape[1:] != self.base.shape[1:] or len(out) != len(samples[part]):
                 return None
-            if start == 0:
-                again, expected = out[:self.batch], self.base[::-1]
-                if not np.all(np.abs(again - expected) <= CONTRACT.allowed(again, expected)):
-                    return None
             terms = (self.upstream[samples[part]] * out).reshape(len(out), -1)
             losses.append(terms.sum(axis=1))
             scales.append(np.abs(terms).sum(axis=1))
+        again, expected = out[-self.batch - 1:-1], self.base[::-1]  # the probe, in the last chunk
+        if not np.all(np.abs(again - expected) <= CONTRACT.allowed(again, expected)):
+            return None
         return np.concatenate(losses), np.concatenate(scales)

@@ -40,10 +40,12 @@ class SimpleRNN:
         # The input part of every step is one 2-D product (a stacked matmul over a
         # transposed view is several times slower); each step then adds h_{t-1} @ W_h.
         x_rows = np.ascontiguousarray(np.swapaxes(x, 0, 1)).reshape(-1, self.n_features)
-        hs = np.empty((seq_len + 1, batch, self.n_nodes), dtype=np.result_type(x, h0, W_x, W_h, B))
+        hs = np.empty((seq_len + 1, batch, self.n_nodes))  # float64, as the params
         hs[0] = h0
-        np.matmul(x_rows, W_x, out=hs[1:].reshape(-1, self.n_nodes))  # no temporaries: a fresh
-        hs[1:] += B  # megabyte costs more in page faults than the arithmetic on it
+        # Straight into hs: a fresh temporary of a megabyte costs more in page faults than
+        # the arithmetic on it (backward, likewise, works in place in da).
+        np.matmul(x_rows, W_x, out=hs[1:].reshape(-1, self.n_nodes))
+        hs[1:] += B
         for t in range(seq_len):
             step = hs[t + 1]
             step += hs[t] @ W_h
@@ -59,14 +61,13 @@ class SimpleRNN:
         W_x, W_h = self.params["W_x"], self.params["W_h"]
         seq_len = x.shape[1]
         dout_t = np.swapaxes(dout, 0, 1)  # (seq_len, batch, n_nodes), a view
-        da = np.empty(hs[1:].shape, dtype=np.result_type(hs, dout))
+        da = np.empty(hs[1:].shape)
         np.multiply(hs[1:], hs[1:], out=da)
         np.subtract(1.0, da, out=da)  # tanh' at every step, in place (see forward)
         dh_next = np.zeros_like(hs[0])
-        W_h_T = np.ascontiguousarray(W_h.T)
         for t in reversed(range(seq_len)):
             da[t] *= dout_t[t] + dh_next
-            dh_next = da[t] @ W_h_T
+            dh_next = da[t] @ W_h.T
         da_rows = da.reshape(-1, self.n_nodes)  # rows in x_rows' order
         self.grads["W_x"][...] = x_rows.T @ da_rows
         self.grads["W_h"][...] = hs[:-1].reshape(-1, self.n_nodes).T @ da_rows

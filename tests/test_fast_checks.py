@@ -1,0 +1,103 @@
+"""The fast finite-difference check (reference/fd_check.py, stacked.py): as strong as the
+issue asks at the benchmark's medium SimpleRNN, stacked where declared, safe where not.
+No timing here: bench/compare_gradcheck.py measures that."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+import scratch
+from reference import fd_check, stacked
+from reference.checks import finite_differences
+from reference.planted import CATALOG, Planted, variant_spec
+from reference.registry import BY_NAME
+from reference.reproduce import example_at
+from reference.strategies import drawn_examples
+
+MEDIUM = dict(batch=4, seq_len=10, n_features=8, n_nodes=32)
+LARGE = dict(batch=8, seq_len=20, n_features=16, n_nodes=64)
+
+
+def rnn_example(sizes, spec=None):
+    return example_at(BY_NAME["SimpleRNN"] if spec is None else spec, sizes)
+
+
+def scaled_wh(index, factor):
+    class ScaledWh(scratch.SimpleRNN):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.grads["W_h"][index] *= factor
+            return dx
+    return variant_spec(Planted("scaled-wh", "SimpleRNN", f"W_h gradient at {index} x {factor}", ScaledWh),
+                        BY_NAME["SimpleRNN"])
+
+
+def failing(results):
+    return {c.what: c for c in results if not c.ok}
+
+
+@pytest.mark.parametrize("sizes", [MEDIUM, LARGE], ids=["medium", "large"])
+def test_the_correct_rnn_passes_at_the_benchmark_sizes(sizes):
+    # At the large size the round-off allowance is what keeps it passing (tolerances.py).
+    assert not failing(finite_differences(rnn_example(sizes)))
+
+
+@pytest.mark.parametrize("index", [(0, 0), (5, 17), (31, 2)])
+def test_one_wh_gradient_element_off_by_a_thousandth_fails_the_default_check_and_is_named(index):
+    found = failing(finite_differences(rnn_example(MEDIUM, scaled_wh(index, 1.001))))
+    assert set(found) == {"param W_h"}
+    assert f"worst at index {index}" in found["param W_h"].message  # the element-wise pass names it
+
+
+def test_one_wh_gradient_element_off_by_1e_5_fails_the_every_element_check():
+    example = rnn_example(MEDIUM, scaled_wh((5, 17), 1 + 1e-5))
+    found = failing(finite_differences(example, every_element=True))
+    assert set(found) == {"param W_h"} and "worst at index (5, 17)" in found["param W_h"].message
+
+
+def test_the_medium_rnn_check_stacks_its_inputs_into_one_call():
+    calls = []
+
+    class Counting(scratch.SimpleRNN):
+        def forward(self, x, h0=None):
+            calls.append(len(x))
+            return super().forward(x, h0)
+    spec = variant_spec(Planted("counting", "SimpleRNN", "counts forward calls", Counting), BY_NAME["SimpleRNN"])
+    example = rnn_example(MEDIUM, spec)
+    calls.clear()  # building the example ran one forward
+    assert not failing(finite_differences(example))
+    # one analytic forward, one stacked call for x and h0, two pairs per parameter
+    assert len(calls) == 2 + 2 * fd_check.DIRECTIONS * 3
+    assert sorted(calls)[-1] > MEDIUM["batch"]
+
+
+def test_stacked_differences_equal_one_forward_pair_each():
+    example = rnn_example(dict(batch=3, seq_len=4, n_features=2, n_nodes=3))
+    layer, args = example.fresh_layer(), {k: v.copy() for k, v in example.args.items()}
+    base = layer.forward(**args)
+    stack = stacked.StackedInputs(lambda **a: example.fresh_layer().forward(**a), args, example.upstream, base)
+    one = fd_check.OneByOne(lambda: float(np.sum(example.upstream * layer.forward(**args))), 1.0)
+    for name in args:
+        [(together, _)] = stack.differences([(name, None, np.arange(args[name].size))])
+        alone, _ = one(args[name], None, np.arange(args[name].size))
+        np.testing.assert_allclose(together, alone, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["BatchNorm1d", "Dropout"])
+def test_a_layer_wrongly_declared_independent_falls_back_and_still_passes(name):
+    # Batch statistics and a mask drawn per batch: stacking would change the function.
+    spec = dataclasses.replace(BY_NAME[name], independent_samples=True)
+    fallbacks = 0
+    for example in drawn_examples(spec, 0, 10):
+        layer, args = example.fresh_layer(), {k: v.copy() for k, v in example.args.items()}
+        base = layer.forward(**args)
+        stack = fd_check._stacked(example, layer, args, base)  # None: drawn without a batch axis
+        fallbacks += stack is None or stack.differences([("x", None, [0])]) is None
+        assert not failing(finite_differences(example))
+    assert fallbacks >= 7  # the rest are degenerate draws (p = 0, all-zero inputs) where nothing interacts
+
+
+def test_a_layer_that_carries_state_is_still_caught_when_stacked():
+    bug = next(b for b in CATALOG if b.name == "rnn-carries-state")
+    example = rnn_example(MEDIUM, variant_spec(bug, BY_NAME[bug.spec]))
+    assert failing(finite_differences(example))
