@@ -45,6 +45,13 @@ def finite_differences(example, every_element=False):
     return results
 
 
+def every_element_checks():
+    """CHECKS with finite differences of every element (no directions)."""
+    exhaustive = Check("finite_differences", "finite differences",
+                       lambda example: finite_differences(example, every_element=True))
+    return tuple(exhaustive if check.name == "finite_differences" else check for check in CHECKS)
+
+
 def _artefact(example, used, args, results):
     """Finite differences alone disagree: PyTorch agrees with the layer's output and
     gradients, and the layer used for the differences still computes what a fresh one
@@ -141,6 +148,23 @@ def stateless(example):
     return _same_results(name, first, second, "second call")
 
 
+def output_owned(example):
+    """Writing to forward's output leaves what backward gives unchanged: the caller owns the
+    array it gets (`h = act.forward(x); h += b` is common), so the layer must not keep it
+    as its cache."""
+    name, sides = example.spec.name, ("after writing to the output", "untouched output")
+    _, inputs_e, params_e = forward_backward(example)
+    layer = example.fresh_layer()
+    out = forward(example, layer, example.args)
+    out[...] = np.pi
+    inputs_a = backward(example, layer)
+    tolerance = tolerances.CONTRACT
+    return ([compare("contract", name, f"input {k} (output written to)", inputs_a[k], inputs_e[k], tolerance, sides)
+             for k in inputs_e]
+            + [compare("contract", name, f"param {k} (output written to)", layer.grads.get(k), params_e[k],
+                       tolerance, sides) for k in params_e])
+
+
 def linear_in_upstream(example):
     """backward(a*G1 + b*G2) == a*backward(G1) + b*backward(G2), for every gradient.
 
@@ -204,5 +228,6 @@ CHECKS = (
     Check("params_unchanged_by_backward", "contract", params_unchanged_by_backward),
     Check("stateless", "contract", stateless),
     Check("linear_in_upstream", "contract", linear_in_upstream, applies=lambda spec: not spec.loss),
+    Check("output_owned", "contract", output_owned, applies=lambda spec: not spec.loss),
     Check("rejects_bad_input", "contract", rejects_bad_input),
 )

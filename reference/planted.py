@@ -115,6 +115,12 @@ class SigmoidDerivativeOfInput(scratch.Sigmoid):
         return dout * x * (1.0 - x)
 
 
+class TanhReturnsItsCache(scratch.Tanh):
+    def forward(self, x):
+        super().forward(x)
+        return self.cache[1]  # the array backward reads y from: the caller's writes reach it
+
+
 class TanhDerivativeNotSquared(scratch.Tanh):
     def _backward(self, x, y, dout):
         return dout * (1.0 - y)
@@ -343,6 +349,8 @@ CATALOG = (
     Planted("sigmoid-precedence", "Sigmoid", "1/1+np.exp(-x) instead of 1/(1+np.exp(-x))", SigmoidPrecedence),
     Planted("sigmoid-derivative-of-input", "Sigmoid", "x*(1-x) instead of y*(1-y)", SigmoidDerivativeOfInput),
     Planted("tanh-not-squared", "Tanh", "1 - y instead of 1 - y**2", TanhDerivativeNotSquared),
+    Planted("tanh-returns-cache", "Tanh", "returns the cached output itself: the caller's h += b changes backward",
+            TanhReturnsItsCache, only="output_owned"),
     Planted("relu-ignores-mask", "ReLU", "backward passes dout through unchanged", ReLUBackwardIgnoresMask),
     Planted("relu-mask-inverted", "ReLU", "gradient passed where x < 0 instead of x > 0", ReLUMaskInverted),
     Planted("relu-backward-in-place", "ReLU", "dx = dout; dx[x <= 0] = 0 zeroes the caller's dout",

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FailedHealthCheck, Unsatisfiable, UnsatisfiedAssumption
 
-from .checks import CHECKS, run_checks
+from .checks import CHECKS, every_element_checks, run_checks
 from .compare import rule
 from .initializer_stats import check_initializer
 from .planted import CATALOG, variant_spec
@@ -149,6 +149,9 @@ def parse_args(argv):
                              "against the step size (needs matplotlib: pip install -e '.[plot]')")
     parser.add_argument("--json", metavar="FILE",
                         help="also write the full report (verdicts, errors, findings, reproduction) as JSON")
+    parser.add_argument("--every-element", action="store_true",
+                        help="finite differences of every element of every input and parameter, not "
+                             "random directions on the larger ones (slower; README, 'Fast checks')")
     return parser.parse_args(argv)
 
 
@@ -200,8 +203,9 @@ def main(argv=None):
         return 2 if problem else 0
     print(HEADER)
     rows, progress = [], Progress(len(specs))
+    checks = every_element_checks() if args.every_element else CHECKS
     for spec in specs:
-        rows.append(run_spec(spec, args.examples, args.seed, progress=progress))
+        rows.append(run_spec(spec, args.examples, args.seed, checks=checks, progress=progress))
         progress.finished()
         print(format_row(rows[-1]), flush=True)
     if args.json:

@@ -12,16 +12,15 @@ def as_array(owner, name, value):
     Integer and boolean arrays are promoted to float64 (a copy, so the caller's
     array is never touched); float arrays are used as they are.
     """
-    where = f"{type(owner).__name__}: {name}"
     if not isinstance(value, np.ndarray):
-        raise TypeError(f"{where} must be a numpy array, got {type(value).__name__}")
+        raise TypeError(f"{type(owner).__name__}: {name} must be a numpy array, got {type(value).__name__}")
     if value.dtype.kind in "biu":
         value = value.astype(np.float64)
     elif value.dtype.kind != "f":
-        raise TypeError(f"{where} must have a real numeric dtype, got {value.dtype}")
+        raise TypeError(f"{type(owner).__name__}: {name} must have a real numeric dtype, got {value.dtype}")
     if not np.isfinite(value).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
-        raise ValueError(f"{where} must be finite, got {value[bad]} at index {bad}")
+        raise ValueError(f"{type(owner).__name__}: {name} must be finite, got {value[bad]} at index {bad}")
     return value
 
 

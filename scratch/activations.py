@@ -16,7 +16,7 @@ class _Activation:
         x = as_array(self, "x", x)
         self._check_input(x)
         self.cache = (x, self._forward(x))
-        return self.cache[1]
+        return self.cache[1].copy()  # the caller's to write to (`h += b`): not the cached y
 
     def backward(self, dout):
         expect_forward_done(self, self.cache)

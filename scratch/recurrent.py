@@ -29,9 +29,7 @@ class SimpleRNN:
         x = as_array(self, "x", x)
         expect_shape(self, "x", x, ("batch", "seq_len", self.n_features))
         batch, seq_len, _ = x.shape
-        if h0 is None:
-            h0 = np.zeros((batch, self.n_nodes))
-        else:
+        if h0 is not None:
             h0 = as_array(self, "h0", h0)
             expect_shape(self, "h0", h0, (batch, self.n_nodes), note=" (batch as in x)")
         W_x, W_h, B = self.params["W_x"], self.params["W_h"], self.params["B"]
@@ -41,17 +39,17 @@ class SimpleRNN:
         # transposed view is several times slower); each step then adds h_{t-1} @ W_h.
         x_rows = np.ascontiguousarray(np.swapaxes(x, 0, 1)).reshape(-1, self.n_features)
         hs = np.empty((seq_len + 1, batch, self.n_nodes))  # float64, as the params
-        hs[0] = h0
+        hs[0] = 0.0 if h0 is None else h0
+        outputs = hs[1:]
         # Straight into hs: a fresh temporary of a megabyte costs more in page faults than
         # the arithmetic on it (backward, likewise, works in place in da).
-        np.matmul(x_rows, W_x, out=hs[1:].reshape(-1, self.n_nodes))
-        hs[1:] += B
-        for t in range(seq_len):
-            step = hs[t + 1]
-            step += hs[t] @ W_h
+        np.matmul(x_rows, W_x, out=outputs.reshape(-1, self.n_nodes))
+        outputs += B
+        for previous, step in zip(hs, outputs):
+            step += previous @ W_h
             np.tanh(step, out=step)
         self.cache = (x, x_rows, hs)
-        return np.ascontiguousarray(np.swapaxes(hs[1:], 0, 1))
+        return np.swapaxes(outputs, 0, 1).copy()  # a copy: writing to it must not change the cache
 
     def backward(self, dout):
         expect_forward_done(self, self.cache)
@@ -60,17 +58,17 @@ class SimpleRNN:
         expect_shape(self, "dout", dout, (x.shape[0], x.shape[1], self.n_nodes))
         W_x, W_h = self.params["W_x"], self.params["W_h"]
         seq_len = x.shape[1]
-        dout_t = np.swapaxes(dout, 0, 1)  # (seq_len, batch, n_nodes), a view
-        da = np.empty(hs[1:].shape)
-        np.multiply(hs[1:], hs[1:], out=da)
+        outputs = hs[1:]
+        da = np.multiply(outputs, outputs)
         np.subtract(1.0, da, out=da)  # tanh' at every step, in place (see forward)
         dh_next = np.zeros_like(hs[0])
-        for t in reversed(range(seq_len)):
-            da[t] *= dout_t[t] + dh_next
-            dh_next = da[t] @ W_h.T
+        W_h_T = np.ascontiguousarray(W_h.T)  # BLAS is slower on the transposed view
+        for da_t, dout_step in zip(da[::-1], np.swapaxes(dout, 0, 1)[::-1]):
+            da_t *= dout_step + dh_next
+            dh_next = da_t @ W_h_T
         da_rows = da.reshape(-1, self.n_nodes)  # rows in x_rows' order
         self.grads["W_x"][...] = x_rows.T @ da_rows
-        self.grads["W_h"][...] = hs[:-1].reshape(-1, self.n_nodes).T @ da_rows
+        self.grads["W_h"][...] = hs[:-1].reshape(-1, self.n_nodes).T @ da_rows  # h_{t-1} for each row
         self.grads["B"][...] = da_rows.sum(axis=0)
         self.dinputs = {"h0": dh_next}
         dx = (da_rows @ W_x.T).reshape(seq_len, x.shape[0], self.n_features)

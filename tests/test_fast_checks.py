@@ -8,7 +8,7 @@ import pytest
 
 import scratch
 from reference import fd_check, stacked
-from reference.checks import finite_differences
+from reference.checks import CHECKS, every_element_checks, finite_differences
 from reference.planted import CATALOG, Planted, variant_spec
 from reference.registry import BY_NAME
 from reference.reproduce import example_at
@@ -101,3 +101,16 @@ def test_a_layer_that_carries_state_is_still_caught_when_stacked():
     bug = next(b for b in CATALOG if b.name == "rnn-carries-state")
     example = rnn_example(MEDIUM, variant_spec(bug, BY_NAME[bug.spec]))
     assert failing(finite_differences(example))
+
+
+def test_every_element_checks_differ_only_in_covering_every_element():
+    exhaustive = every_element_checks()
+    assert [c.name for c in exhaustive] == [c.name for c in CHECKS]
+    assert [c for c in exhaustive if c.name != "finite_differences"] == [
+        c for c in CHECKS if c.name != "finite_differences"]
+    example = rnn_example(MEDIUM)
+    fd = next(c for c in exhaustive if c.name == "finite_differences")
+    shapes = {c.what: np.shape(c.actual) for c in fd.run(example)}
+    assert shapes["param W_h"] == (32, 32) and shapes["input x"] == (4, 10, 8)
+    default = {c.what: np.shape(c.actual) for c in finite_differences(example)}
+    assert default["param W_h"] == (fd_check.DIRECTIONS,)  # directions only

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from scratch import (GRU, LSTM, AvgPool2d, BatchNorm1d, Conv1d, Conv2d, Embedding, LayerNorm, MaxPool2d,
-                     MSELoss, SimpleInitializer, SoftmaxCrossEntropy)
+                     MSELoss, SimpleInitializer, SoftmaxCrossEntropy, Tanh)
 
 
 def raises_exactly(error, message):
@@ -215,3 +215,25 @@ def test_mse_accepts_1d_and_checks_shapes():
         MSELoss().forward(np.array(1.0), np.array(1.0))
     with raises_exactly(ValueError, "MSELoss: targets must have shape (2, 3) (the shape of predictions), got (3, 2)"):
         MSELoss().forward(np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+def test_finite_values_whose_sum_overflows_are_accepted_and_a_nan_among_them_is_named():
+    from scratch._validate import as_array
+
+    huge = np.array([[1e308, 1e308, 1e308]])
+    assert as_array(Tanh(), "x", huge) is huge  # finite, though a sum of them is not
+    with pytest.raises(ValueError, match=r"Tanh: x must be finite, got nan at index \(0, 1\)"):
+        as_array(Tanh(), "x", np.array([[1e308, np.nan, 1e308]]))
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_writing_to_a_simplernn_output_leaves_its_backward_alone(batch):
+    from scratch import SimpleRNN
+
+    rng = np.random.default_rng(0)
+    x, dout = rng.standard_normal((batch, 4, 2)), rng.standard_normal((batch, 4, 3))
+    layer = SimpleRNN(2, 3, SimpleInitializer(rng=rng))
+    layer.forward(x)
+    expected = layer.backward(dout)
+    layer.forward(x)[...] = 0.0  # the caller owns the output (at batch 1 it was a view of the cache)
+    np.testing.assert_array_equal(layer.backward(dout), expected)
