@@ -67,9 +67,9 @@ class SimpleRNN:
             da_t *= dout_step + dh_next
             dh_next = da_t @ W_h_T
         da_rows = da.reshape(-1, self.n_nodes)  # rows in x_rows' order
-        self.grads["W_x"][...] = x_rows.T @ da_rows
-        self.grads["W_h"][...] = hs[:-1].reshape(-1, self.n_nodes).T @ da_rows  # h_{t-1} for each row
-        self.grads["B"][...] = da_rows.sum(axis=0)
+        np.matmul(x_rows.T, da_rows, out=self.grads["W_x"])
+        np.matmul(hs[:-1].reshape(-1, self.n_nodes).T, da_rows, out=self.grads["W_h"])  # h_{t-1} of each row
+        da_rows.sum(axis=0, out=self.grads["B"])
         self.dinputs = {"h0": dh_next}
         dx = (da_rows @ W_x.T).reshape(seq_len, x.shape[0], self.n_features)
         return np.ascontiguousarray(np.swapaxes(dx, 0, 1))
