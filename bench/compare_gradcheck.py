@@ -1,15 +1,17 @@
 """Time the harness's gradient checks against torch.autograd.gradcheck, in one run.
 
-    python bench/compare_gradcheck.py [--repeats N] [--quick]
+    python bench/compare_gradcheck.py [--repeats N] [--quick] [--elements K] [--only SECTION]
 
-On the same sizes and float64 data, for FC and SimpleRNN at a tiny, a medium and a large
-size: the harness's default finite-difference check (random directions plus sampled
-elements, element-wise on small tensors), its element-wise check of every element, and
-torch.autograd.gradcheck in its default mode and with fast_mode=True on the matching
-torch module (nn.Linear, nn.RNN), over every input and every parameter. Then the layers'
-forward plus backward against the torch modules'. Medians of repeated runs, and ratios
-against gradcheck measured in the same run (these machines are shared: only ratios from
-one run mean anything). No test asserts any of this.
+timing: on the same sizes and float64 data, for FC and SimpleRNN at a tiny, a medium and
+a large size, the harness's default finite-difference check (reference/fd_check.py),
+its check of every element, and torch.autograd.gradcheck in its default mode and with
+fast_mode=True on the matching torch module (nn.Linear, nn.RNN), over every input and
+every parameter. catches: at SimpleRNN's medium size, the planted SimpleRNN bugs, and one
+W_h gradient element scaled by 1.001 and by 1 + 1e-5 (each of K random elements in turn)
+against the same checks and gradcheck. forward-backward: the layers' forward plus
+backward against the torch modules'. Medians of interleaved repeated runs, and ratios
+measured in the same run (these machines are shared: only ratios from one run mean
+anything). No test asserts any of this.
 """
 import argparse
 import dataclasses
