@@ -14,7 +14,6 @@ measured in the same run (these machines are shared: only ratios from one run me
 anything). No test asserts any of this.
 """
 import argparse
-import dataclasses
 import os
 import statistics
 import sys
@@ -27,10 +26,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-import scratch  # noqa: E402
 from reference import checks  # noqa: E402
 from reference.checks import run_checks  # noqa: E402
-from reference.planted import CATALOG, variant_spec  # noqa: E402
+from reference.planted import CATALOG, scaled_gradient, variant_spec  # noqa: E402
 from reference.registry import BY_NAME  # noqa: E402
 from reference.reproduce import example_at  # noqa: E402
 from reference.run import forward_backward  # noqa: E402
@@ -139,23 +137,6 @@ class _ScaleOneGradient(torch.autograd.Function):
         return grad, None, None
 
 
-def scaled_rnn_spec(indices, factor):
-    """SimpleRNN whose backward scales W_h's gradient at `indices` by `factor`."""
-    def backward(self, dout):
-        dx = scratch.SimpleRNN.backward(self, dout)
-        for index in indices:
-            self.grads["W_h"][index] *= factor
-        return dx
-    cls = type("ScaledWhGradient", (scratch.SimpleRNN,), {"backward": backward})
-    spec = BY_NAME["SimpleRNN"]
-    return dataclasses.replace(spec, name="SimpleRNN:scaled", build=lambda c: _as(cls, spec.build(c)))
-
-
-def _as(cls, layer):
-    layer.__class__ = cls
-    return layer
-
-
 def gradcheck_passes(f, inputs, fast_mode, scaled=(), factor=1.0):
     """gradcheck at its default tolerances, W_h's gradient scaled at `scaled` (our (i, j)
     is torch's weight_hh[j, i]) by `factor`; True when it raises no mismatch."""
@@ -221,7 +202,7 @@ def catches(args):
     for factor in (1.001, 1 + 1e-5):
         caught = {"default": 0, "element-wise": 0, "gc fast": 0}
         for index in picked:
-            scaled = example_for("SimpleRNN", sizes, spec=scaled_rnn_spec([index], factor))
+            scaled = example_for("SimpleRNN", sizes, spec=scaled_gradient(BY_NAME["SimpleRNN"], "W_h", index, factor))
             caught["default"] += not harness_check(scaled, False)
             caught["element-wise"] += not harness_check(scaled, True)
             caught["gc fast"] += not gradcheck_passes(f, inputs, True, [index], factor)

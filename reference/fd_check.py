@@ -23,6 +23,7 @@ import numpy as np
 
 from . import tolerances
 from .compare import compare
+from .finite_diff import central
 from .run import forward, forward_backward, scalar
 from .stacked import StackedInputs
 from .strategies import freeze_randomness
@@ -123,14 +124,9 @@ class OneByOne:
             denominators.append(2.0 * step)
         array[...] = original
         for i in elements:
-            index = np.unravel_index(i, array.shape)
-            array[index] = original[index] + step
-            plus, up = self.loss(), array[index]
-            array[index] = original[index] - step
-            minus, down = self.loss(), array[index]
-            array[index] = original[index]
-            numeric.append((plus - minus) / (up - down))
-            denominators.append(up - down)
+            derivative, taken = central(self.loss, array, np.unravel_index(i, array.shape), step)
+            numeric.append(derivative)
+            denominators.append(taken)
         return np.asarray(numeric), 2.0 * tolerances.EPS * self.scale / np.asarray(denominators)
 
 

@@ -13,15 +13,17 @@ def numeric_gradient(f, array, step=STEP):
     """
     grad = np.empty(array.shape, dtype=np.float64)
     for index in np.ndindex(array.shape):
-        grad[index] = _central(f, array, index, step)
+        grad[index], _ = central(f, array, index, step)
     return grad
 
 
-def _central(f, array, index, step):
+def central(f, array, index, step=STEP):
+    """(d f() / d array[index], the step taken): f at array[index] +- step, divided by the
+    difference actually taken; array[index] is restored exactly."""
     original = array[index]
     array[index] = original + step
     plus, up = f(), array[index]
     array[index] = original - step
     minus, down = f(), array[index]
     array[index] = original
-    return (plus - minus) / (up - down)
+    return (plus - minus) / (up - down), up - down

@@ -42,6 +42,18 @@ def variant_spec(bug, spec):
     return dataclasses.replace(spec, name=f"{spec.name}:{bug.name}", build=build, twin=twin)
 
 
+def scaled_gradient(spec, param, index, factor):
+    """`spec` with one element of `param`'s gradient scaled by `factor`: the smallest wrong
+    gradient, for measuring how fine an error a check resolves (tests, the benchmark)."""
+    def backward(self, *dout):
+        dx = spec.cls.backward(self, *dout)
+        self.grads[param][index] *= factor
+        return dx
+    cls = type(f"{spec.cls.__name__}Scaled", (spec.cls,), {"backward": backward})
+    return variant_spec(Planted(f"{param}{list(index)}x{factor!r}", spec.name,
+                                f"{param}'s gradient at {index} times {factor!r}", cls), spec)
+
+
 # --- FC -----------------------------------------------------------------------------
 class FCBiasAveraged(scratch.FC):
     def backward(self, dout):

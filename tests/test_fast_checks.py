@@ -9,7 +9,7 @@ import pytest
 import scratch
 from reference import fd_check, stacked
 from reference.checks import CHECKS, every_element_checks, finite_differences
-from reference.planted import CATALOG, Planted, variant_spec
+from reference.planted import CATALOG, Planted, scaled_gradient, variant_spec
 from reference.registry import BY_NAME
 from reference.reproduce import example_at
 from reference.strategies import drawn_examples
@@ -23,13 +23,7 @@ def rnn_example(sizes, spec=None):
 
 
 def scaled_wh(index, factor):
-    class ScaledWh(scratch.SimpleRNN):
-        def backward(self, dout):
-            dx = super().backward(dout)
-            self.grads["W_h"][index] *= factor
-            return dx
-    return variant_spec(Planted("scaled-wh", "SimpleRNN", f"W_h gradient at {index} x {factor}", ScaledWh),
-                        BY_NAME["SimpleRNN"])
+    return scaled_gradient(BY_NAME["SimpleRNN"], "W_h", index, factor)
 
 
 def failing(results):
