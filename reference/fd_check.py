@@ -78,8 +78,8 @@ def finite_difference_results(example, every_element=False):
     rng = np.random.default_rng([example.seed, 3])
     for target in targets:
         target.plan(rng, every_element)
-    one_by_one = OneByOne(lambda: scalar(example, forward(example, layer, args)),
-                          float(np.sum(np.abs(example.upstream * base))))
+    one_by_one = OneByOne(lambda: scalar(example, forward(example, layer, args)),  # copies: a layer
+                          float(np.sum(np.abs(example.upstream * base))))  # writing to x spoils no difference
     results = _compare_all(example, targets, stacked, one_by_one)
     failed = [t for t, c in zip(targets, results) if not c.ok and t.directions is not None]
     for target in failed:  # name the element: every element of what disagreed

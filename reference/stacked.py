@@ -41,10 +41,12 @@ class StackedInputs:
         for name, directions, elements in requests:
             first = len(denominators)
             x = self.args[name]
-            for k, v in enumerate([] if directions is None else directions):
-                blocks.append((name, x + step * v, x - step * v, np.arange(self.batch),
-                               np.full(self.batch, first + k)))
-                denominators.append(2.0 * step)
+            if directions is not None:  # every sample of x, once per direction
+                steps, shape = step * directions, (len(directions) * self.batch, *x.shape[1:])
+                blocks.append((name, (x + steps).reshape(shape), (x - steps).reshape(shape),
+                               np.tile(np.arange(self.batch), len(directions)),
+                               first + np.repeat(np.arange(len(directions)), self.batch)))
+                denominators += [2.0 * step] * len(directions)
             elements = np.asarray(elements, dtype=int)
             if elements.size:
                 b, within = np.divmod(elements, int(np.prod(x.shape[1:], dtype=int)))
