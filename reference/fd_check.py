@@ -44,22 +44,12 @@ class _Target:
     directions: object = None
     elements: object = ()
 
-    def plan(self, rng, every_element):
-        """Directions (and sampled elements) for a large tensor, else every element."""
-        n, limit = self.array.size, ELEMENTWISE_MAX if self.stacked else ONE_BY_ONE_MAX
-        if every_element or np.shape(self.analytic) != self.array.shape or n <= limit:
-            self.directions, self.elements = None, np.arange(n)
-        else:
-            signs = rng.integers(0, 2, size=(DIRECTIONS, *self.array.shape)) * 2.0 - 1.0
-            self.directions = signs / np.sqrt(n)
-            self.elements = rng.choice(n, SAMPLED, replace=False) if self.stacked else np.arange(0)
-
     def analytic_values(self):
         analytic = np.asarray(self.analytic)
         if self.directions is None:
             return analytic
-        return np.concatenate([[np.vdot(v, analytic) for v in self.directions],
-                               np.ravel(analytic)[self.elements]])
+        flat = analytic.ravel()
+        return np.concatenate([self.directions.reshape(len(self.directions), -1) @ flat, flat[self.elements]])
 
     def shaped(self, values):
         return values.reshape(self.array.shape) if self.directions is None else values
@@ -75,9 +65,7 @@ def finite_difference_results(example, every_element=False):
     stacked = _stacked(example, layer, args, base)
     targets = ([_Target(f"input {k}", analytic_inputs[k], args[k], k if stacked else "") for k in spec.wrt]
                + [_Target(f"param {k}", analytic_params[k], layer.params[k]) for k in layer.params])
-    rng = np.random.default_rng([example.seed, 3])
-    for target in targets:
-        target.plan(rng, every_element)
+    _plan(targets, np.random.default_rng([example.seed, 3]), every_element)
     one_by_one = OneByOne(lambda: scalar(example, forward(example, layer, args)),  # copies: a layer
                           float(np.sum(np.abs(example.upstream * base))))  # writing to x spoils no difference
     results = _compare_all(example, targets, stacked, one_by_one)
@@ -88,6 +76,26 @@ def finite_difference_results(example, every_element=False):
         redone = dict(zip(map(id, failed), _compare_all(example, failed, stacked, one_by_one)))
         results = [redone.get(id(t), c) for t, c in zip(targets, results)]
     return results, layer, args
+
+
+def _plan(targets, rng, every_element):
+    """Directions (and sampled elements) for each large tensor, else every element; the
+    signs of all the directions come from one draw."""
+    large = []
+    for t in targets:
+        n, limit = t.array.size, ELEMENTWISE_MAX if t.stacked else ONE_BY_ONE_MAX
+        if every_element or np.shape(t.analytic) != t.array.shape or n <= limit:
+            t.directions, t.elements = None, np.arange(n)
+        else:
+            large.append(t)
+    positive = rng.random(DIRECTIONS * sum(t.array.size for t in large)) < 0.5
+    start = 0
+    for t in large:
+        n = t.array.size
+        size = 1.0 / np.sqrt(n)
+        t.directions = np.where(positive[start:start + DIRECTIONS * n], size, -size).reshape(DIRECTIONS, *t.array.shape)
+        t.elements = rng.choice(n, SAMPLED, replace=False) if t.stacked else np.arange(0)
+        start += DIRECTIONS * n
 
 
 def _compare_all(example, targets, stacked, one_by_one):
@@ -116,10 +124,10 @@ class OneByOne:
     def __call__(self, array, directions, elements, step=tolerances.STEP):
         numeric, denominators = [], []
         original = array.copy()
-        for v in [] if directions is None else directions:
-            np.add(original, step * v, out=array)
+        for v in [] if directions is None else step * directions:
+            np.add(original, v, out=array)
             plus = self.loss()
-            np.subtract(original, step * v, out=array)
+            np.subtract(original, v, out=array)
             numeric.append((plus - self.loss()) / (2.0 * step))
             denominators.append(2.0 * step)
         array[...] = original
