@@ -48,11 +48,12 @@ def compare(check, layer, what, actual, expected, tolerance, sides=("analytic", 
         return Comparison(check, layer, what, True)
     diff = np.abs(actual - expected)
     allowed = tolerance.allowed(actual, expected)
-    bad = ~(diff <= allowed)  # NaN counts as a mismatch
-    error = float(np.max(diff))  # NaN if either side has one
-    if not bad.any():
+    within = diff <= allowed  # NaN counts as a mismatch
+    error = float(diff.max())  # NaN if either side has one
+    if within.all():
         return Comparison(check, layer, what, True, error, actual=actual, expected=expected, sides=sides,
                           tolerance=tolerance)
+    bad = ~within
     excess = np.where(np.isnan(diff), np.inf, diff / allowed)
     worst = np.unravel_index(np.argmax(excess), actual.shape)
     index = tuple(int(i) for i in worst)

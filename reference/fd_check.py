@@ -24,7 +24,7 @@ import numpy as np
 from . import tolerances
 from .compare import compare
 from .finite_diff import central
-from .run import forward, forward_backward, scalar
+from .run import copied, forward, forward_backward, scalar
 from .stacked import StackedInputs
 from .strategies import freeze_randomness
 from .tolerances import Tolerance
@@ -58,7 +58,7 @@ class _Target:
 def finite_difference_results(example, every_element=False):
     """(one Comparison per differentiable input and parameter, the layer and args perturbed)."""
     spec = example.spec
-    layer, args = example.fresh_layer(), copy.deepcopy(example.args)
+    layer, args = example.fresh_layer(), copied(example.args)
     base, analytic_inputs, analytic_params = forward_backward(example, layer)
     for key, value in example.layer.params.items():  # as drawn, whatever backward did to them
         layer.params[key][...] = value

@@ -9,8 +9,12 @@ from .strategies import freeze_randomness
 def forward(example, layer, args):
     """layer.forward on copies of `args`, with the layer's generators reset to the seed."""
     freeze_randomness(layer, example.seed)
-    return layer.forward(**{k: v.copy() if isinstance(v, np.ndarray) else copy.deepcopy(v)
-                            for k, v in args.items()})
+    return layer.forward(**copied(args))
+
+
+def copied(args):
+    """A copy of each argument (arrays copied, anything else deep-copied)."""
+    return {k: v.copy() if isinstance(v, np.ndarray) else copy.deepcopy(v) for k, v in args.items()}
 
 
 def scalar(example, out, upstream=None):
