@@ -30,9 +30,7 @@ def expect_shape(owner, name, value, dims, note=""):
     Example: dims=("batch", 4) accepts (3, 4) and rejects (3, 5) or (3, 4, 1).
     `note` says where a required size comes from when another argument sets it.
     """
-    if value.ndim != len(dims) or any(
-        isinstance(d, int) and d != n for d, n in zip(dims, value.shape)
-    ):
+    if value.ndim != len(dims) or not all(n == d for d, n in zip(dims, value.shape) if isinstance(d, int)):
         expected = "(" + ", ".join(str(d) for d in dims) + ")"
         raise ValueError(
             f"{type(owner).__name__}: {name} must have shape {expected}{note}, got {value.shape}"

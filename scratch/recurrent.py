@@ -37,7 +37,7 @@ class SimpleRNN:
         # takes them as they are): hs[t] is h_{t-1}, hs[0] = h0, hs[1:] are the outputs.
         # The input part of every step is one 2-D product (a stacked matmul over a
         # transposed view is several times slower); each step then adds h_{t-1} @ W_h.
-        x_rows = np.ascontiguousarray(np.swapaxes(x, 0, 1)).reshape(-1, self.n_features)
+        x_rows = np.ascontiguousarray(x.swapaxes(0, 1)).reshape(-1, self.n_features)
         hs = np.empty((seq_len + 1, batch, self.n_nodes))  # float64, as the params
         hs[0] = 0.0 if h0 is None else h0
         outputs = hs[1:]
@@ -49,7 +49,7 @@ class SimpleRNN:
             step += previous @ W_h
             np.tanh(step, out=step)
         self.cache = (x, x_rows, hs)
-        return np.swapaxes(outputs, 0, 1).copy()  # a copy: writing to it must not change the cache
+        return outputs.swapaxes(0, 1).copy()  # a copy: writing to it must not change the cache
 
     def backward(self, dout):
         expect_forward_done(self, self.cache)
@@ -61,9 +61,9 @@ class SimpleRNN:
         outputs = hs[1:]
         da = np.multiply(outputs, outputs)
         np.subtract(1.0, da, out=da)  # tanh' at every step, in place (see forward)
-        dh_next = np.zeros_like(hs[0])
+        dh_next = np.zeros(hs.shape[1:])
         W_h_T = np.ascontiguousarray(W_h.T)  # BLAS is slower on the transposed view
-        for da_t, dout_step in zip(da[::-1], np.swapaxes(dout, 0, 1)[::-1]):
+        for da_t, dout_step in zip(da[::-1], dout.swapaxes(0, 1)[::-1]):
             da_t *= dout_step + dh_next
             dh_next = da_t @ W_h_T
         da_rows = da.reshape(-1, self.n_nodes)  # rows in x_rows' order
@@ -72,4 +72,4 @@ class SimpleRNN:
         da_rows.sum(axis=0, out=self.grads["B"])
         self.dinputs = {"h0": dh_next}
         dx = (da_rows @ W_x.T).reshape(seq_len, x.shape[0], self.n_features)
-        return np.ascontiguousarray(np.swapaxes(dx, 0, 1))
+        return np.ascontiguousarray(dx.swapaxes(0, 1))
