@@ -6,7 +6,8 @@ timing: on the same sizes and float64 data, for FC and SimpleRNN at a tiny, a me
 a large size, the harness's default finite-difference check (reference/fd_check.py),
 its check of every element, and torch.autograd.gradcheck in its default mode and with
 fast_mode=True on the matching torch module (nn.Linear, nn.RNN), over every input and
-every parameter. catches: at SimpleRNN's medium size, the planted SimpleRNN bugs, and one
+every parameter; floor/gc is two bare forward calls per parameter element against
+gradcheck's default mode, the least an element-wise check of the parameters can take. catches: at SimpleRNN's medium size, the planted SimpleRNN bugs, and one
 W_h gradient element scaled by 1.001 and by 1 + 1e-5 (each of K random elements in turn)
 against the same checks and gradcheck. forward-backward: the layers' forward plus
 backward against the torch modules'. Medians of interleaved repeated runs, and ratios
@@ -155,9 +156,19 @@ def gradcheck_passes(f, inputs, fast_mode, scaled=(), factor=1.0):
         return False
 
 
+def parameter_floor(example, repeats):
+    """Two forward calls per parameter element, the layer's own forward and nothing else:
+    the least that differencing every parameter element can take while every forward call
+    runs the layer with one set of parameters (a changed weight changes every sample, so
+    these calls cannot be stacked along the batch the way the inputs' are)."""
+    layer, args = example.fresh_layer(), example.args
+    one_forward = median_times([lambda: layer.forward(**args)] * 10, repeats)
+    return 2 * sum(v.size for v in layer.params.values()) * statistics.median(one_forward)
+
+
 def timing_table(args):
     print(f"{'layer':<10}{'size':<8}{'elements':>9}{'default':>11}{'element':>11}{'gc fast':>11}"
-          f"{'gc default':>12}{'default/fast':>14}{'element/gc':>12}  harness verdicts")
+          f"{'gc default':>12}{'default/fast':>14}{'element/gc':>12}{'floor/gc':>10}  harness verdicts")
     for name, by_size in SIZES.items():
         for size, sizes in by_size.items():
             example = example_for(name, sizes)
@@ -173,9 +184,10 @@ def timing_table(args):
                 element, slow = median_times([lambda: harness_check(example, True),
                                               lambda: torch.autograd.gradcheck(f, inputs)],
                                              1 if size != "tiny" else 3)
+            floor = parameter_floor(example, args.repeats)
             print(f"{name:<10}{size:<8}{elements:>9}{default * 1e3:>9.2f}ms{element * 1e3:>9.1f}ms"
-                  f"{fast * 1e3:>9.2f}ms{slow:>11.3f}s{default / fast:>14.3f}{element / slow:>12.4f}  {verdicts}",
-                  flush=True)
+                  f"{fast * 1e3:>9.2f}ms{slow:>11.3f}s{default / fast:>14.3f}{element / slow:>12.4f}"
+                  f"{floor / slow:>10.4f}  {verdicts}", flush=True)
 
 
 def catches(args):
