@@ -92,7 +92,7 @@ def _plan(targets, rng, every_element):
     start = 0
     for t in large:
         n = t.array.size
-        size = 1.0 / np.sqrt(n)
+        size = n ** -0.5
         t.directions = np.where(positive[start:start + DIRECTIONS * n], size, -size).reshape(DIRECTIONS, *t.array.shape)
         t.elements = rng.choice(n, SAMPLED, replace=False) if t.stacked else np.arange(0)
         start += DIRECTIONS * n

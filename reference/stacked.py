@@ -14,6 +14,9 @@ carried between calls all change them). If they do not (a misdeclared spec, a la
 that keeps state), `differences` returns None and the caller perturbs one element per
 forward call instead.
 """
+import itertools
+import math
+
 import numpy as np
 
 from .tolerances import CONTRACT, EPS, STEP
@@ -43,13 +46,13 @@ class StackedInputs:
             x = self.args[name]
             if directions is not None:  # every sample of x, once per direction
                 steps, shape = step * directions, (len(directions) * self.batch, *x.shape[1:])
+                row = np.arange(shape[0])  # direction row // batch, sample row % batch
                 blocks.append((name, (x + steps).reshape(shape), (x - steps).reshape(shape),
-                               np.tile(np.arange(self.batch), len(directions)),
-                               first + np.repeat(np.arange(len(directions)), self.batch)))
+                               row % self.batch, first + row // self.batch))
                 denominators += [2.0 * step] * len(directions)
             elements = np.asarray(elements, dtype=int)
             if elements.size:
-                b, within = np.divmod(elements, int(np.prod(x.shape[1:], dtype=int)))
+                b, within = np.divmod(elements, math.prod(x.shape[1:]))
                 up, down = x.flat[elements] + step, x.flat[elements] - step
                 rows = x[b].reshape(len(elements), -1)
                 plus, minus = rows.copy(), rows.copy()
@@ -82,7 +85,7 @@ class StackedInputs:
         numeric = np.bincount(owner, weights=losses[:rows] - losses[rows:2 * rows], minlength=len(denominators))
         roundoff = EPS * np.bincount(owner, weights=scales[:rows] + scales[rows:2 * rows],
                                      minlength=len(denominators))
-        bounds = np.cumsum([0] + counts)
+        bounds = list(itertools.accumulate(counts, initial=0))
         return [(numeric[a:b] / denominators[a:b], roundoff[a:b] / denominators[a:b])
                 for a, b in zip(bounds[:-1], bounds[1:])]
 
