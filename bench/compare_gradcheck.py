@@ -7,8 +7,9 @@ a large size, the harness's default finite-difference check (reference/fd_check.
 its check of every element, and torch.autograd.gradcheck in its default mode and with
 fast_mode=True on the matching torch module (nn.Linear, nn.RNN), over every input and
 every parameter; floor/gc is two bare forward calls per parameter element against
-gradcheck's default mode, the least an element-wise check of the parameters can take. catches: at SimpleRNN's medium size, the planted SimpleRNN bugs, and one
-W_h gradient element scaled by 1.001 and by 1 + 1e-5 (each of K random elements in turn)
+gradcheck's default mode, the least an element-wise check of the parameters can take.
+catches: at SimpleRNN's medium size, the planted SimpleRNN bugs, and one W_h gradient
+element scaled by 1.001 and by 1 + 1e-5 (each of K random elements in turn)
 against the same checks and gradcheck. forward-backward: the layers' forward plus
 backward against the torch modules'. Medians of interleaved repeated runs, and ratios
 measured in the same run (these machines are shared: only ratios from one run mean
@@ -162,8 +163,8 @@ def parameter_floor(example, repeats):
     runs the layer with one set of parameters (a changed weight changes every sample, so
     these calls cannot be stacked along the batch the way the inputs' are)."""
     layer, args = example.fresh_layer(), example.args
-    one_forward = median_times([lambda: layer.forward(**args)] * 10, repeats)
-    return 2 * sum(v.size for v in layer.params.values()) * statistics.median(one_forward)
+    one_forward = median_time(lambda: layer.forward(**args), 10 * repeats)
+    return 2 * sum(v.size for v in layer.params.values()) * one_forward
 
 
 def timing_table(args):

@@ -13,15 +13,20 @@ def as_array(owner, name, value):
     array is never touched); float arrays are used as they are.
     """
     if not isinstance(value, np.ndarray):
-        raise TypeError(f"{type(owner).__name__}: {name} must be a numpy array, got {type(value).__name__}")
+        raise TypeError(f"{_named(owner, name)} must be a numpy array, got {type(value).__name__}")
     if value.dtype.kind in "biu":
         value = value.astype(np.float64)
     elif value.dtype.kind != "f":
-        raise TypeError(f"{type(owner).__name__}: {name} must have a real numeric dtype, got {value.dtype}")
+        raise TypeError(f"{_named(owner, name)} must have a real numeric dtype, got {value.dtype}")
     if not np.isfinite(value).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
-        raise ValueError(f"{type(owner).__name__}: {name} must be finite, got {value[bad]} at index {bad}")
+        raise ValueError(f"{_named(owner, name)} must be finite, got {value[bad]} at index {bad}")
     return value
+
+
+def _named(owner, name):
+    """"Layer: argument", the start of every message (built only when one is raised)."""
+    return f"{type(owner).__name__}: {name}"
 
 
 def expect_shape(owner, name, value, dims, note=""):
@@ -32,14 +37,12 @@ def expect_shape(owner, name, value, dims, note=""):
     """
     if value.ndim != len(dims) or not all(n == d for d, n in zip(dims, value.shape) if isinstance(d, int)):
         expected = "(" + ", ".join(str(d) for d in dims) + ")"
-        raise ValueError(
-            f"{type(owner).__name__}: {name} must have shape {expected}{note}, got {value.shape}"
-        )
+        raise ValueError(f"{_named(owner, name)} must have shape {expected}{note}, got {value.shape}")
 
 
 def expect_positive_int(owner, name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{type(owner).__name__}: {name} must be a positive integer, got {value!r}")
+        raise ValueError(f"{_named(owner, name)} must be a positive integer, got {value!r}")
     return int(value)
 
 
