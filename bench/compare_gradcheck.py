@@ -28,14 +28,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from reference import checks  # noqa: E402
-from reference.checks import run_checks  # noqa: E402
-from reference.planted import CATALOG, scaled_gradient, variant_spec  # noqa: E402
-from reference.registry import BY_NAME  # noqa: E402
-from reference.reproduce import example_at  # noqa: E402
-from reference.run import forward_backward  # noqa: E402
-from reference.tolerances import FINITE_DIFFERENCES  # noqa: E402
-from reference.twins import RNN, LINEAR  # noqa: E402
+from reference._engine import checks  # noqa: E402
+from reference._engine.checks import run_checks  # noqa: E402
+from reference._selftest.planted import CATALOG, scaled_gradient, variant_spec  # noqa: E402
+from reference._builtin.specs import BY_NAME  # noqa: E402
+from reference._report.reproduce import example_at  # noqa: E402
+from reference._engine.run import forward_backward  # noqa: E402
+from reference._spec.tolerances import FINITE_DIFFERENCES  # noqa: E402
+from reference._builtin.twins import RNN, LINEAR  # noqa: E402
 
 torch.set_num_threads(1)
 

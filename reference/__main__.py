@@ -7,6 +7,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-from .report import main  # noqa: E402
+from reference._report.cli import main  # noqa: E402
 
 sys.exit(main())

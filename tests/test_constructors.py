@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pytest
 
-from reference.registry import SPECS
+from reference._builtin.specs import SPECS
 
 CASES = [pytest.param(spec, dim, id=f"{spec.name}-{dim}")
          for spec in SPECS

@@ -7,11 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reference import external
+import reference.examples
+from reference._external import command as external
 
 FIXTURES = Path(__file__).parent / "fixtures"
-AS_WRITTEN, FIXED, ODD = (FIXTURES / name for name in ("exercise_layers.py", "exercise_layers_fixed.py",
-                                                        "odd_layers.py"))
+EXAMPLES = Path(reference.examples.__file__).parent
+AS_WRITTEN, FIXED = EXAMPLES / "exercise_as_written.py", EXAMPLES / "exercise_fixed.py"
+ODD = FIXTURES / "odd_layers.py"
 SCRATCH_RNN = Path(__file__).parents[1] / "scratch" / "recurrent.py"
 
 
@@ -41,19 +43,19 @@ def test_the_fixed_exercise_layers_pass_and_the_mapping_is_explained(capsys, cls
     assert status == 0, out + err
     for group in ("gradients", "contract", "bad input"):
         assert row(out, f"{cls} {group}")[-1] == "pass"
-    assert f"exercise_layers_fixed.{cls} passes the checks of" in out
+    assert f"exercise_fixed.{cls} passes the checks of" in out
     for note in notes:
         assert note in out
 
 
 @pytest.mark.parametrize("cls, like, names", [
     # bias gradient averaged to a scalar, weight gradient divided by the batch
-    ("FC", "FC", ["exercise_layers.FC: param B:", "exercise_layers.FC: param W:"]),
+    ("FC", "FC", ["exercise_as_written.FC: param B:", "exercise_as_written.FC: param W:"]),
     # W_h's gradient from the last state, everything divided by the batch, h carried over between calls
-    ("RNN", "SimpleRNN", ["exercise_layers.RNN: param W_h:", "exercise_layers.RNN: param B:",
-                          "[stateless] exercise_layers.RNN: output (second call)"]),
+    ("RNN", "SimpleRNN", ["exercise_as_written.RNN: param W_h:", "exercise_as_written.RNN: param B:",
+                          "[stateless] exercise_as_written.RNN: output (second call)"]),
     # 1/1+np.exp(-A)
-    ("Sigmoid", "Sigmoid", ["exercise_layers.Sigmoid: output:", "exercise_layers.Sigmoid: input x:"]),
+    ("Sigmoid", "Sigmoid", ["exercise_as_written.Sigmoid: output:", "exercise_as_written.Sigmoid: input x:"]),
 ])
 def test_the_exercise_layers_as_written_fail_naming_their_mistakes(capsys, cls, like, names):
     status, out, _ = check(capsys, AS_WRITTEN, cls, like)
@@ -87,22 +89,22 @@ def test_a_layer_in_the_projects_contract_is_used_as_it_is(capsys):
 
 def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypatch):
     monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as for a user without PYTHONDONTWRITEBYTECODE
-    listing, source = sorted(FIXTURES.iterdir()), AS_WRITTEN.read_bytes()
+    listing, source = sorted(EXAMPLES.iterdir()), AS_WRITTEN.read_bytes()
     cls, _ = external.load_class(f"{AS_WRITTEN}:FC")
     module = sys.modules[cls.__module__]
     members = dict(vars(cls))
     users_sgd = module.SGD(lr=0.1)
     layer = cls(3, 2, module.SimpleInitializer(), users_sgd)
     weights = layer.W.copy(), layer.B.copy()
-    assert not external.check_class(cls, "FC", 3, 0, "exercise_layers.FC", rerun="")
+    assert not external.check_class(cls, "FC", 3, 0, "exercise_as_written.FC", rerun="")
     capsys.readouterr()
     # copy.deepcopy caches a class's slot names on it (copyreg); nothing else may appear or change
-    assert vars(cls).keys() - {"__slotnames__"} == members.keys()
+    assert vars(cls).keys() - {"__slotnames__"} == members.keys() - {"__slotnames__"}
     assert all(vars(cls)[k] is v for k, v in members.items())
     assert layer.optimizer is users_sgd and vars(users_sgd) == {"lr": 0.1}
     assert np.array_equal(layer.W, weights[0]) and np.array_equal(layer.B, weights[1])
     assert AS_WRITTEN.read_bytes() == source
-    assert sorted(FIXTURES.iterdir()) == listing  # no __pycache__ either
+    assert sorted(EXAMPLES.iterdir()) == listing  # no __pycache__ either
 
 
 @pytest.mark.parametrize("target, like, message", [

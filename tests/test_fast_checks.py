@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 import scratch
-from reference import fd_check, stacked
-from reference.checks import CHECKS, every_element_checks, finite_differences
-from reference.planted import CATALOG, Planted, scaled_gradient, variant_spec
-from reference.registry import BY_NAME
-from reference.reproduce import example_at
-from reference.strategies import drawn_examples
+from reference._engine import fd_check, stacked
+from reference._engine.checks import CHECKS, every_element_checks, finite_differences
+from reference._selftest.planted import CATALOG, Planted, scaled_gradient, variant_spec
+from reference._builtin.specs import BY_NAME
+from reference._report.reproduce import example_at
+from reference._engine.strategies import drawn_examples
 
 MEDIUM = dict(batch=4, seq_len=10, n_features=8, n_nodes=32)
 LARGE = dict(batch=8, seq_len=20, n_features=16, n_nodes=64)

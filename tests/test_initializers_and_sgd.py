@@ -3,7 +3,7 @@ like torch.nn.init); SGD steps every parameter once."""
 import numpy as np
 import pytest
 
-from reference import initializer_stats as stats
+from reference._selftest import initializer_stats as stats
 from scratch import FC, SGD, HeInitializer, SimpleInitializer, SimpleRNN, XavierInitializer
 
 INITIALIZERS = [lambda rng: SimpleInitializer(0.05, rng=rng), XavierInitializer, HeInitializer]

@@ -11,10 +11,10 @@ from hypothesis.extra import numpy as hnp
 from torch import nn
 
 import scratch
-from reference import twins
-from reference.compare import compare
-from reference.finite_diff import numeric_gradient
-from reference.tolerances import FINITE_DIFFERENCES, TORCH
+from reference._builtin import twins
+from reference._engine.compare import compare
+from reference._engine.finite_diff import numeric_gradient
+from reference._spec.tolerances import FINITE_DIFFERENCES, TORCH
 from scratch import Adam, SimpleInitializer, XavierInitializer
 from scratch.data import running_sum_task
 from scratch.models import ScratchRNNClassifier, Sequential

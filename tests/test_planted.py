@@ -2,12 +2,12 @@
 is the only one to catch some variant (remove it and that variant escapes)."""
 import pytest
 
-from reference.checks import CHECKS
-from reference.initializer_stats import check_initializer
-from reference.planted import CATALOG, variant_spec
-from reference.planted_initializers import INITIALIZER_CATALOG
-from reference.registry import BY_NAME
-from reference.report import run_spec
+from reference._engine.checks import CHECKS
+from reference._selftest.initializer_stats import check_initializer
+from reference._selftest.planted import CATALOG, variant_spec
+from reference._selftest.planted_initializers import INITIALIZER_CATALOG
+from reference._builtin.specs import BY_NAME
+from reference._engine.verdict import run_spec
 
 EXAMPLES, SEED = 20, 0
 

@@ -2,7 +2,7 @@
 import inspect
 
 import scratch
-from reference.registry import SPECS
+from reference._builtin.specs import SPECS
 
 
 def public_layer_classes():

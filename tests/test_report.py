@@ -5,8 +5,8 @@ import sys
 import pytest
 
 import scratch
-from reference import report
-from reference.registry import SPECS
+from reference._report import cli as report
+from reference._builtin.specs import SPECS
 
 
 def test_every_layer_has_a_passing_row(capsys):
@@ -42,7 +42,7 @@ def test_a_broken_layer_fails_its_row_and_names_the_parameter(monkeypatch, capsy
 def test_unknown_layer_is_refused():
     result = subprocess.run([sys.executable, "-m", "reference", "--layer", "Nope"],
                             capture_output=True, text=True)
-    assert result.returncode == 2 and "invalid choice: 'Nope'" in result.stderr
+    assert result.returncode == 2 and "--layer: no spec named 'Nope'" in result.stderr
 
 
 @pytest.mark.parametrize("bad", ["0", "-3"])

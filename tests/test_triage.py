@@ -7,14 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from reference import triage
-from reference.compare import compare
-from reference.hints import errors_by_step, hint
-from reference.output import Progress, failure_report
-from reference.planted import CATALOG, variant_spec
-from reference.registry import BY_NAME
-from reference.report import main, run_spec
-from reference.tolerances import FINITE_DIFFERENCES, TORCH
+from reference._engine import triage
+from reference._engine.compare import compare
+from reference._report.hints import errors_by_step, hint
+from reference._report.table import Progress, failure_report
+from reference._selftest.planted import CATALOG, variant_spec
+from reference._builtin.specs import BY_NAME
+from reference._engine.verdict import run_spec
+from reference._report.cli import main
+from reference._spec.tolerances import FINITE_DIFFERENCES, TORCH
 
 RNG = np.random.default_rng(0)
 TRUE = RNG.standard_normal((4, 3, 5))  # (batch, seq_len, n_features)

@@ -11,10 +11,10 @@ import os
 
 import numpy as np
 
-from . import tolerances
-from .finite_diff import numeric_gradient
-from .run import forward, forward_backward, scalar
-from .strategies import drawn_examples, nontrivial
+from .._spec import tolerances
+from .._engine.finite_diff import numeric_gradient
+from .._engine.run import forward, forward_backward, scalar
+from .._engine.strategies import drawn_examples, nontrivial
 
 STEPS = np.logspace(-1, -12, 23)
 INSTALL = "plotting needs matplotlib: pip install -e '.[plot]' (or pip install matplotlib)"

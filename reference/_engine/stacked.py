@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from .tolerances import CONTRACT, EPS, STEP
+from .._spec.tolerances import CONTRACT, EPS, STEP
 
 MAX_ROWS = 1024  # rows per forward call (bounds the memory a stacked call takes)
 

@@ -1,4 +1,4 @@
-"""PyTorch twins and their parameter maps: the only module that imports torch.
+"""The PyTorch twins of this project's own layers, and their parameter maps.
 
 A twin builds the equivalent torch module from the drawn sizes and says how weights
 cross over. The map owns every convention difference, in one place:
@@ -7,55 +7,12 @@ cross over. The map owns every convention difference, in one place:
     bias_ih and zeros into bias_hh; d(loss)/dB is then the gradient of bias_ih.
 Test bodies never transpose.
 """
-from dataclasses import dataclass, field
-from typing import Callable, Mapping
-
 import numpy as np
 import torch
 from torch import nn
 
-from .strategies import warm_up_batches
-
-torch.set_num_threads(1)  # the twins are tiny; thread start-up costs more than it saves
-
-
-def _call_module(module, config, **tensors):
-    return module(*tensors.values())
-
-
-@dataclass(frozen=True)
-class Twin:
-    """module: config -> nn.Module (float64 is applied by the harness).
-    load: torch parameter name -> function of scratch params giving its value.
-    grads: scratch parameter name -> function of torch grads giving its gradient.
-    call: (module, config, **tensors) -> output tensor; forward's arguments in order.
-    """
-
-    module: Callable
-    load: Mapping[str, Callable] = field(default_factory=dict)
-    grads: Mapping[str, Callable] = field(default_factory=dict)
-    call: Callable = _call_module
-
-
-def run_twin(twin, config, params, args, wrt, upstream):
-    """Forward and backward through the twin: (output, {input: grad}, {param: grad}) in NumPy."""
-    module = twin.module(config).double()
-    torch_params = dict(module.named_parameters())
-    if set(twin.load) != set(torch_params):
-        raise ValueError(f"parameter map loads {sorted(twin.load)}, the torch module has {sorted(torch_params)}")
-    if set(twin.grads) != set(params):
-        raise ValueError(f"parameter map gives grads {sorted(twin.grads)}, the layer has {sorted(params)}")
-    with torch.no_grad():
-        for name, value in twin.load.items():
-            torch_params[name].copy_(torch.from_numpy(np.ascontiguousarray(value(params))))
-    tensors = {name: torch.tensor(value, requires_grad=name in wrt) for name, value in args.items()}
-    out = twin.call(module, config, **tensors)
-    out.backward(torch.from_numpy(np.asarray(upstream, dtype=np.float64)))
-    torch_grads = {name: p.grad.numpy() for name, p in torch_params.items()}
-    inputs = {name: tensors[name].grad.numpy() for name in wrt}
-    params = {name: np.asarray(to_scratch(torch_grads)) for name, to_scratch in twin.grads.items()}
-    return out.detach().numpy(), inputs, params
-
+from .._engine.strategies import warm_up_batches
+from .._spec.twin import Twin
 
 LINEAR = Twin(
     module=lambda c: nn.Linear(c["n_in"], c["n_out"]),

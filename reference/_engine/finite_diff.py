@@ -1,7 +1,7 @@
 """Central finite differences, NumPy only."""
 import numpy as np
 
-from .tolerances import STEP
+from .._spec.tolerances import STEP
 
 
 def numeric_gradient(f, array, step=STEP):

@@ -3,8 +3,9 @@
 Shapes are written with symbolic dimension names ("batch", "n_in"); hypothesis draws a
 size for each name (see strategies.py), so one spec covers every shape it can take.
 """
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Optional
 
 from .tolerances import Tolerance
 
@@ -72,15 +73,17 @@ class Spec:
     """One layer under test.
 
     name: the test id and the row in `python -m reference`.
-    cls: the scratch class (the registry-complete check looks for it).
+    cls: the layer's class.
     build: config -> layer. `config` maps every dimension name to its drawn size, every
-      name in `draws` to its drawn value, and "rng" to a seeded np.random.Generator.
+      name in `draws` to its drawn value, "seed" to the example's seed and "rng" to a
+      np.random.Generator seeded with it. Left out, the layer is built as
+      cls(*sizes of layer_dims), e.g. FC(n_in, n_out); cls() when there are none.
     inputs: forward's keyword arguments, in order; backward returns the gradient of the
       first differentiable one, other gradients are in `layer.dinputs`. A layer with no
       differentiable input (Embedding's integer indices) must have parameters; its
       backward returns None and only the parameters' gradients are checked.
     layer_dims: dimension names the layer is built with (they must match its inputs).
-    twin: the PyTorch twin (reference/twins.py), or None if PyTorch has no equivalent.
+    twin: the PyTorch twin (a Twin), or None if PyTorch has no equivalent.
     draws: extra hyperparameters for `build`, as hypothesis strategies.
     assume: config -> bool, for sizes and draws that must agree (a window no larger than
       the padded input, so that a convolution's output is not empty); configs for which
@@ -90,13 +93,13 @@ class Spec:
     independent_samples: axis 0 of every input and of the output indexes samples that do
       not see each other (no batch statistics, no mask drawn per batch), so finite
       differences of the inputs can stack many perturbed samples into one forward call
-      (stacked.py; verified on every example, with a fall-back to one call per element).
+      (verified on every example, with a fall-back to one call per element).
     """
 
     name: str
     cls: type
-    build: Callable[[Mapping[str, Any]], Any]
-    inputs: Mapping[str, Any]
+    build: Optional[Callable[[Mapping[str, Any]], Any]] = None
+    inputs: Mapping[str, Any] = field(default_factory=dict)
     layer_dims: tuple = ()
     twin: Optional[Any] = None
     draws: Mapping[str, Any] = field(default_factory=dict)
@@ -107,8 +110,22 @@ class Spec:
     independent_samples: bool = False
 
     def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError(f"Spec: name must be a non-empty string, got {self.name!r}")
+        if not isinstance(self.cls, type):
+            raise TypeError(f"Spec {self.name}: cls must be the layer's class, got {type(self.cls).__name__}")
+        if self.build is not None and not callable(self.build):
+            raise TypeError(f"Spec {self.name}: build must be a function of config, got {type(self.build).__name__}")
+        if not isinstance(self.inputs, Mapping) or not self.inputs:
+            raise ValueError(f"Spec {self.name}: inputs must map forward's argument names to declarations "
+                             f"(Floats, FloatTargets, Labels, OneHot), got {self.inputs!r}")
+        bad = [k for k, v in self.inputs.items() if not isinstance(v, (Floats, Labels, OneHot))]
+        if bad:
+            raise TypeError(f"Spec {self.name}: inputs {bad} must be Floats, FloatTargets, Labels or OneHot")
         if self.tolerance is not None and not self.tolerance_reason:
             raise ValueError(f"spec {self.name}: a tolerance override needs a tolerance_reason")
+        if self.build is None:
+            object.__setattr__(self, "build", _default_build(self.cls, tuple(self.layer_dims)))
 
     def __str__(self):
         return self.name
@@ -128,3 +145,11 @@ class Spec:
             names += [d for d in decl.dims if isinstance(d, str)]
             names += [getattr(decl, "classes", None)] if isinstance(decl, Labels) else []
         return tuple(dict.fromkeys(names))
+
+
+def _default_build(cls, dims):
+    """config -> cls(*the sizes of dims), the build of a spec that gives none."""
+    def build(config):
+        return cls(*(config[d] for d in dims))
+    build.__qualname__ = f"{cls.__name__}({', '.join(dims)})"
+    return build

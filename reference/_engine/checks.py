@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import reject
 from hypothesis.errors import UnsatisfiedAssumption
 
-from . import tolerances
+from .._spec import tolerances
 from .bad_input import rejects_bad_input
 from .compare import compare, rule
 from .fd_check import finite_difference_results
@@ -63,7 +63,7 @@ def _artefact(example, used, args, results):
 
 
 def torch_twin(example):
-    from .twins import run_twin  # torch is imported only when a twin runs
+    from .torch_twin import run_twin  # torch is imported only when a twin runs
 
     spec, name = example.spec, example.spec.name
     out, inputs, params = forward_backward(example)

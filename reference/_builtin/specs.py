@@ -4,10 +4,10 @@ from hypothesis import strategies as st
 import scratch
 from scratch import SimpleInitializer
 
+from .._engine.strategies import warm_up_batches
+from .._spec.spec import Floats, FloatTargets, Labels, OneHot, Spec
+from .._spec.tolerances import Tolerance
 from . import twins
-from .spec import Floats, FloatTargets, Labels, OneHot, Spec
-from .strategies import warm_up_batches
-from .tolerances import Tolerance
 
 
 def _init(config):

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import tolerances
+from .._spec import tolerances
 from .compare import compare
 from .finite_diff import central
 from .run import copied, forward, forward_backward, scalar
 from .stacked import StackedInputs
 from .strategies import freeze_randomness
-from .tolerances import Tolerance
+from .._spec.tolerances import Tolerance
 
 DIRECTIONS = 2
 SAMPLED = 2  # random elements per stacked input, besides the directions

@@ -8,7 +8,7 @@ import copy
 
 import numpy as np
 
-from .strategies import Example, freeze_randomness
+from .._engine.strategies import Example, freeze_randomness
 
 MAX_PRINTED = 400  # elements; beyond this the snippet reruns by seed instead
 
@@ -36,24 +36,17 @@ def example_at(spec, sizes, seed=0):
     return build_example(spec, sizes, seed, params, args)
 
 
-def resolve(spec_name):
-    """The registered spec, or planted variant ("SimpleRNN:rnn-wh-overwritten"), of that name."""
-    from .planted import CATALOG, variant_spec
-    from .registry import BY_NAME
-
-    if spec_name in BY_NAME:
-        return BY_NAME[spec_name]
-    base, _, bug = spec_name.partition(":")
-    found = [b for b in CATALOG if b.name == bug and b.spec == base]
-    return variant_spec(found[0], BY_NAME[base]) if found else None
-
-
 def rerun(spec_name, sizes, seed, params, args):
-    """Run every check on the rebuilt example; return the report text ("" if it passes)."""
-    from .checks import run_checks
-    from .triage import explain
+    """Run every check on the rebuilt example; return the report text ("" if it passes).
+    The spec is looked up by name (the project's, the built-in ones, planted variants)."""
+    from .._engine.checks import run_checks
+    from .._spec.project import find_spec
+    from .explain import explain
 
-    example = build_example(resolve(spec_name), sizes, seed, params, args)
+    spec = find_spec(spec_name)
+    if spec is None:
+        raise LookupError(f"no spec named {spec_name!r} here: run this from the project that declares it")
+    example = build_example(spec, sizes, seed, params, args)
     return explain(run_checks(example), example)
 
 
@@ -62,18 +55,30 @@ def _array(value):
     return f"np.array({value.tolist()!r}, dtype=np.{value.dtype})"
 
 
-def snippet(example, rerun_command=""):
+def snippet(example):
+    """Python that rebuilds `example` and reruns every check on it; "" when the arrays are too
+    large to print or the spec cannot be found again by its name."""
     spec = example.spec
     sizes = {k: v for k, v in example.config.items() if k not in ("rng", "seed")}
     arrays = {**example.layer.params, **example.args}
-    if sum(np.size(v) for v in arrays.values()) > MAX_PRINTED or resolve(spec.name) is None:
-        return rerun_command
+    if sum(np.size(v) for v in arrays.values()) > MAX_PRINTED or not _findable(spec):
+        return ""
     params = "{" + ", ".join(f"{k!r}: {_array(v)}" for k, v in example.layer.params.items()) + "}"
     args = "{" + ", ".join(f"{k!r}: {_array(v)}" for k, v in example.args.items()) + "}"
     return "\n".join([
         "import numpy as np",
-        "from reference.reproduce import rerun",
+        "from reference._report.reproduce import rerun",
         f"print(rerun({spec.name!r}, sizes={sizes!r}, seed={example.seed},",
         f"            params={params},",
         f"            args={args}))",
     ])
+
+
+def _findable(spec):
+    """The snippet finds the spec by its name: only a spec the run could look up again."""
+    from .._spec.project import SpecsError, find_spec
+
+    try:
+        return find_spec(spec.name) is not None
+    except SpecsError:
+        return False

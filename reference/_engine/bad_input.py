@@ -12,7 +12,7 @@ import numpy as np
 
 from .compare import rule
 from .run import backward, forward
-from .spec import Floats, Labels, OneHot
+from .._spec.spec import Floats, Labels, OneHot
 
 
 def tied_dims(spec):

@@ -20,8 +20,6 @@ import numpy as np
 from hypothesis import find, settings
 from hypothesis import strategies as st
 
-from scratch import SimpleInitializer
-
 
 class CannotAdapt(Exception):
     """The class lacks something the checks need; the message says what."""
@@ -30,8 +28,23 @@ class CannotAdapt(Exception):
 # The exercise's names for sizes the specs draw under other names; the specs' own names
 # (n_features, n_nodes, batch, ...) are matched as they are.
 SIZE_ALIASES = {"n_nodes1": "n_in", "n_nodes2": "n_out", "batch_size": "batch", "n_sequences": "seq_len"}
-INITIALIZER = "scratch.SimpleInitializer (values redrawn by the checks)"
+INITIALIZER = "a Gaussian initializer (values redrawn by the checks)"
 OPTIMIZER = "a recording optimizer"
+
+
+class GaussianInitializer:
+    """Passed as the layer's initializer, in the exercise's interface: W(n_in, n_out) and
+    B(n_out), small Gaussian values from the example's generator. The checks redraw every
+    parameter anyway; this only gives the layer arrays of the right shapes."""
+
+    def __init__(self, rng, sigma=0.01):
+        self.rng, self.sigma = rng, sigma
+
+    def W(self, *shape):
+        return self.sigma * self.rng.standard_normal(shape)
+
+    def B(self, *shape):
+        return self.sigma * self.rng.standard_normal(shape)
 
 
 class RecordingOptimizer:
@@ -86,7 +99,7 @@ def constructor_args(cls, config, optimizer):
         if size in config:
             value, sources[name] = config[size], size
         elif name == "initializer":
-            value, sources[name] = SimpleInitializer(rng=config["rng"]), INITIALIZER
+            value, sources[name] = GaussianInitializer(config["rng"]), INITIALIZER
         elif name == "optimizer":
             value, sources[name] = optimizer, OPTIMIZER
         elif param.default is not param.empty:

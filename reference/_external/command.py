@@ -19,15 +19,25 @@ import sys
 import traceback
 from pathlib import Path
 
+from .._report.cli import positive_int
+from .._spec.project import SpecsError, builtin_specs, find_project, load_specs
 from .adapters import CannotAdapt, adapt
-from .checks import CHECKS
-from .registry import BY_NAME, SPECS
-from .output import HEADER
-from .report import _positive_int, format_row, run_spec
 
-GROUPS = (("gradients", tuple(c for c in CHECKS if c.kind != "contract")),
-          ("contract", tuple(c for c in CHECKS if c.kind == "contract" and c.name != "rejects_bad_input")),
-          ("bad input", tuple(c for c in CHECKS if c.name == "rejects_bad_input")))
+
+def groups():
+    from .._engine.checks import CHECKS
+
+    return (("gradients", tuple(c for c in CHECKS if c.kind != "contract")),
+            ("contract", tuple(c for c in CHECKS if c.kind == "contract" and c.name != "rejects_bad_input")),
+            ("bad input", tuple(c for c in CHECKS if c.name == "rejects_bad_input")))
+
+
+def known_specs():
+    """The specs a layer can be checked like: the project's declared ones, then the built-in ones."""
+    project = find_project()
+    declared = load_specs(project.specs, project.root) if project is not None else ()
+    names = {s.name for s in declared}
+    return tuple(declared) + tuple(s for s in builtin_specs() if s.name not in names)
 
 
 def parse_args(argv):
@@ -35,10 +45,13 @@ def parse_args(argv):
         prog="python -m reference check",
         description="Check a layer class written elsewhere as a registered layer is checked: against "
                     "finite differences, the PyTorch twin and the layer contract.")
-    parser.add_argument("target", metavar="FILE.py:CLASS", help="the file and the class in it")
-    parser.add_argument("--like", required=True, choices=sorted(BY_NAME), metavar="NAME",
-                        help="the registered layer it implements; one of: " + ", ".join(BY_NAME))
-    parser.add_argument("--examples", type=_positive_int, default=50, metavar="N",
+    parser.add_argument("target", metavar="FILE.py:CLASS",
+                        help="the file and the class in it; or MODULE:CLASS for an importable module "
+                             "(reference.examples.exercise_fixed:RNN)")
+    parser.add_argument("--like", required=True, metavar="NAME",
+                        help="the spec it implements: one the project declares, or a built-in one "
+                             "(FC, SimpleRNN, ...; python -m reference --builtin --help lists them)")
+    parser.add_argument("--examples", type=positive_int, default=50, metavar="N",
                         help="examples drawn per row (default: 50)")
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="hypothesis seed; the same seed draws the same examples (default: 0)")
@@ -51,9 +64,13 @@ def load_class(target):
     if not colon or not path_text or not name:
         raise CannotAdapt(f"expected FILE.py:CLASS, got {target!r}")
     path = Path(path_text)
-    if path.suffix != ".py" or not path.is_file():
+    if path.suffix != ".py" and not path.exists() and path_text.replace(".", "").replace("_", "").isalnum():
+        module = _import_module(path_text)
+        path = Path(module.__file__)
+    elif path.suffix != ".py" or not path.is_file():
         raise CannotAdapt(f"{path_text}: no such Python file")
-    module = _import(path.resolve())
+    else:
+        module = _import(path.resolve())
     found = getattr(module, name, None)
     if not isinstance(found, type):
         classes = sorted(k for k, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__)
@@ -92,20 +109,39 @@ def _import(path):
         sys.dont_write_bytecode, sys.path[:] = saved
 
 
+def _import_module(name):
+    """An importable module by its dotted name (no bytecode written)."""
+    saved = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        return importlib.import_module(name)
+    except Exception as exc:  # noqa: BLE001 - say what it raised, no traceback
+        raise CannotAdapt(f"importing {name} raised {type(exc).__name__}: {exc}{_where(exc)}") from None
+    finally:
+        sys.dont_write_bytecode = saved
+
+
 def _where(exc):
     frames = traceback.extract_tb(exc.__traceback__)
     return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
 
 
 def check_class(cls, like, n_examples, seed_value, name, rerun):
-    """Run the rows on `cls` checked like the registered spec `like`; print them; True if all pass.
+    """Run the rows on `cls` checked like the spec named `like`; print them; True if all pass.
     CannotAdapt (before anything is printed) if cls cannot be adapted."""
-    spec, like, notes = adapt(cls, BY_NAME[like], SPECS, name)
+    from .._engine.verdict import run_spec
+    from .._report.table import HEADER, format_row
+
+    specs = known_specs()
+    by_name = {s.name: s for s in specs}
+    if like not in by_name:
+        raise CannotAdapt(f"--like {like}: no such spec; the project's and the built-in specs: {', '.join(by_name)}")
+    spec, like, notes = adapt(cls, by_name[like], specs, name)
     print(f"{name}, checked like {like}:")
     print("\n".join(f"  {note}" for note in notes))
     print("\n" + HEADER)
     passed = True
-    for group, checks in GROUPS:
+    for group, checks in groups():
         label = f"{cls.__name__} {group}"
         try:
             row = run_spec(spec, n_examples, seed_value, checks)
@@ -128,7 +164,7 @@ def main(argv):
         cls, path = load_class(args.target)
         passed = check_class(cls, args.like, args.examples, args.seed, f"{path.stem}.{cls.__name__}",
                              rerun=f"python -m reference check {args.target} --like {args.like}")
-    except CannotAdapt as exc:
+    except (CannotAdapt, SpecsError) as exc:
         print(f"cannot check {args.target} like {args.like}: {exc}", file=sys.stderr)
         return 2
     return 0 if passed else 1

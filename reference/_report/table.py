@@ -5,7 +5,8 @@ import sys
 import numpy as np
 
 from .reproduce import snippet
-from .triage import explain, sizes, triage
+from .._engine.triage import sizes, triage
+from .explain import explain
 
 COLUMNS = ("finite differences", "torch output", "torch grads")
 HEADER = (f"{'layer':<28}{'examples':>9}" + "".join(f"{c:>14}" for c in ("finite-diff", "torch out", "torch grads"))
@@ -24,19 +25,22 @@ def format_row(row):
 
 
 def failure_report(row):
-    """Triage, worst elements, hints, the shrunk sizes and a reproduction snippet."""
+    """Triage, worst elements, hints, the shrunk sizes, the command that reruns the row and a
+    snippet that reruns the example without hypothesis."""
     example = row.example
     if example is None:  # no example to show (every one was redrawn)
         return "\n".join(f"[{c.by or c.check}] {c.message}" for c in row.failures)
     shapes = ", ".join(f"{k} {v.shape}" for k, v in example.args.items())
     sized = ", ".join(f"{k}={v}" for k, v in sizes(example).items())
     command = row.rerun or f"python -m reference --layer {row.name} --seed {row.seed} --examples {row.n_examples}"
-    return "\n".join([
-        explain(row.results, example),
-        f"smallest failing example (hypothesis shrank to): {sized or 'no sizes'}; {shapes}; seed {example.seed}",
-        "reproduce without hypothesis:",
-        _indent(snippet(example, rerun_command=command)),
-    ])
+    lines = [explain(row.results, example),
+             f"smallest failing example (hypothesis shrank to): {sized or 'no sizes'}; {shapes}; "
+             f"example seed {example.seed}",
+             f"rerun: {command}"]
+    code = snippet(example)
+    if code:
+        lines += ["reproduce without hypothesis:", _indent(code)]
+    return "\n".join(lines)
 
 
 def _indent(text, prefix="    "):

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from .spec import Floats, Labels, OneHot
+from .._spec.spec import Floats, Labels, OneHot
 
 # Every dimension (batch, seq_len, features, nodes, classes) is drawn independently,
 # so 1 is common and unequal sizes are the rule: a transpose or a wrong reduction

@@ -1,0 +1,1 @@
+"""Two layers the scratch-layers project does not have, checked by its harness."""

@@ -1,0 +1,1 @@
+"""Internal: this project's own layers (scratch/) declared as specs, with their PyTorch twins."""

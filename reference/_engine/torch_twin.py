@@ -1,0 +1,25 @@
+"""Running a Twin: the only module of the engine that imports torch."""
+import numpy as np
+import torch
+
+torch.set_num_threads(1)  # the twins are tiny; thread start-up costs more than it saves
+
+
+def run_twin(twin, config, params, args, wrt, upstream):
+    """Forward and backward through the twin: (output, {input: grad}, {param: grad}) in NumPy."""
+    module = (torch.nn.Identity() if twin.module is None else twin.module(config)).double()
+    torch_params = dict(module.named_parameters())
+    if set(twin.load) != set(torch_params):
+        raise ValueError(f"parameter map loads {sorted(twin.load)}, the torch module has {sorted(torch_params)}")
+    if set(twin.grads) != set(params):
+        raise ValueError(f"parameter map gives grads {sorted(twin.grads)}, the layer has {sorted(params)}")
+    with torch.no_grad():
+        for name, value in twin.load.items():
+            torch_params[name].copy_(torch.from_numpy(np.ascontiguousarray(value(params))))
+    tensors = {name: torch.tensor(value, requires_grad=name in wrt) for name, value in args.items()}
+    out = twin.call(module, config, **tensors)
+    out.backward(torch.from_numpy(np.asarray(upstream, dtype=np.float64)))
+    torch_grads = {name: p.grad.numpy() for name, p in torch_params.items()}
+    inputs = {name: tensors[name].grad.numpy() for name in wrt}
+    params = {name: np.asarray(to_scratch(torch_grads)) for name, to_scratch in twin.grads.items()}
+    return out.detach().numpy(), inputs, params

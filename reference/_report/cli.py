@@ -1,0 +1,103 @@
+"""`python -m reference`: the main job (one verdict row per spec), and its other commands."""
+import argparse
+import sys
+
+from .._spec.project import SpecsError, specs_for_run
+
+COMMANDS = """commands:
+  python -m reference [options]        check the project's specs ([tool.reference] in pyproject.toml;
+                                       this project's own layers where there is none)
+  python -m reference --self-test      check that every planted bug is caught
+  python -m reference check FILE.py:CLASS --like NAME
+                                       check a layer written elsewhere as the spec NAME is checked
+                                       (python -m reference check --help)"""
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m reference", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=COMMANDS,
+        description="Check layers against finite differences, their PyTorch twins and the layer contract, "
+                    "on seeded hypothesis examples: the specs a project declares in its pyproject.toml "
+                    "([tool.reference] specs = \"module:ATTR\"), or this project's own layers.")
+    parser.add_argument("--layer", action="append", metavar="NAME",
+                        help="check only this spec (repeatable)")
+    parser.add_argument("--builtin", action="store_true",
+                        help="also check this project's own layers (scratch/) beside a project's specs")
+    parser.add_argument("--examples", type=positive_int, default=50, metavar="N",
+                        help="examples drawn per layer (default: 50)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S",
+                        help="hypothesis seed; the same seed draws the same examples (default: 0)")
+    parser.add_argument("--every-element", action="store_true",
+                        help="finite differences of every element of every input and parameter, not "
+                             "random directions on the larger ones (slower)")
+    parser.add_argument("--json", metavar="FILE",
+                        help="also write the full report (verdicts, errors, findings, reproduction) as JSON")
+    parser.add_argument("--plot", metavar="DIR",
+                        help="instead of checking, write DIR/<layer>.png: the finite-difference error "
+                             "against the step size (needs matplotlib: pip install matplotlib)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="run the planted-bug catalog instead: every variant must be caught")
+    return parser
+
+
+def parse_args(argv):
+    return parser().parse_args(argv)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["check"]:  # python -m reference check path/to/file.py:Class --like NAME
+        from .._external.command import main as check_main
+        return check_main(argv[1:])
+    cli = parser()
+    args = cli.parse_args(argv)
+    try:
+        if args.self_test:
+            from .._selftest.self_test import self_test
+            return self_test(args.examples, args.seed)
+        specs, source = specs_for_run(builtin=args.builtin)
+    except SpecsError as exc:
+        print(f"python -m reference: {exc}", file=sys.stderr)
+        return 2
+    if args.layer:
+        by_name = {spec.name: spec for spec in specs}
+        unknown = [name for name in args.layer if name not in by_name]
+        if unknown:
+            cli.error(f"--layer: no spec named {', '.join(map(repr, unknown))} in {source}; "
+                      f"the specs: {', '.join(by_name)}")
+        specs = [by_name[name] for name in dict.fromkeys(args.layer)]
+    if args.plot:
+        from .step_plot import plot_all
+        paths, problem = plot_all(specs, args.plot, args.seed)
+        print(problem or "\n".join(f"wrote {path}" for path in paths), file=sys.stderr if problem else sys.stdout)
+        return 2 if problem else 0
+    return main_job(specs, args)
+
+
+def main_job(specs, args):
+    from .._engine.checks import CHECKS, every_element_checks
+    from .._engine.verdict import run_spec
+    from .table import HEADER, Progress, format_row, write_json
+
+    print(HEADER)
+    rows, progress = [], Progress(len(specs))
+    checks = every_element_checks() if args.every_element else CHECKS
+    for spec in specs:
+        rows.append(run_spec(spec, args.examples, args.seed, checks=checks, progress=progress))
+        progress.finished()
+        print(format_row(rows[-1]), flush=True)
+    if args.json:
+        write_json(args.json, rows, seed=args.seed, examples=args.examples)
+    failed = [row.name for row in rows if not row.passed]
+    print(f"\n{len(rows) - len(failed)} of {len(rows)} layers pass"
+          + (f"; failing: {', '.join(failed)}" if failed else "")
+          + f" (seed {args.seed}, {args.examples} examples each; errors are the largest |analytic - reference|;\n"
+            " contract is the number of contract rules checked per example)")
+    return 1 if failed else 0

@@ -1,0 +1,1 @@
+"""Internal: the declarations behind Spec, Floats, ..., Twin and Tolerance, and how a project declares its specs."""
