@@ -139,7 +139,7 @@ def check_class(cls, like, n_examples, seed_value, name, rerun):
     spec, like, notes = adapt(cls, by_name[like], specs, name)
     print(f"{name}, checked like {like}:")
     print("\n".join(f"  {note}" for note in notes))
-    print("\n" + HEADER)
+    print(HEADER)
     passed = True
     for group, checks in groups():
         label = f"{cls.__name__} {group}"
@@ -153,7 +153,7 @@ def check_class(cls, like, n_examples, seed_value, name, rerun):
         row.name, row.rerun = label, f"{rerun} --seed {seed_value} --examples {n_examples}"
         print(format_row(row), flush=True)
         passed = passed and row.passed
-    print(f"\n{name} {'passes' if passed else 'fails'} the checks of {like} "
+    print(f"{name} {'passes' if passed else 'fails'} the checks of {like} "
           f"(seed {seed_value}, {n_examples} examples per row)")
     return passed
 

@@ -23,9 +23,9 @@ def positive_int(text):
 def parser():
     parser = argparse.ArgumentParser(
         prog="python -m reference", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=COMMANDS,
-        description="Check layers against finite differences, their PyTorch twins and the layer contract, "
-                    "on seeded hypothesis examples: the specs a project declares in its pyproject.toml "
-                    "([tool.reference] specs = \"module:ATTR\"), or this project's own layers.")
+        description="Check layers against finite differences, their PyTorch twins and the layer\n"
+                    "contract, on seeded hypothesis examples: the specs a project declares in its\n"
+                    "pyproject.toml ([tool.reference] specs = \"module:ATTR\"), or this project's own.")
     parser.add_argument("--layer", action="append", metavar="NAME",
                         help="check only this spec (repeatable)")
     parser.add_argument("--builtin", action="store_true",
@@ -68,10 +68,12 @@ def main(argv=None):
         return 2
     if args.layer:
         by_name = {spec.name: spec for spec in specs}
-        unknown = [name for name in args.layer if name not in by_name]
+        by_name.update({name: _planted(name) for name in args.layer if name not in by_name and ":" in name})
+        unknown = [name for name in args.layer if by_name.get(name) is None]
         if unknown:
             cli.error(f"--layer: no spec named {', '.join(map(repr, unknown))} in {source}; "
-                      f"the specs: {', '.join(by_name)}")
+                      f"the specs: {', '.join(s.name for s in specs)} (and the planted bugs of the built-in "
+                      "specs, SimpleRNN:rnn-next-step-dropped, ...: python -m reference --self-test lists them)")
         specs = [by_name[name] for name in dict.fromkeys(args.layer)]
     if args.plot:
         from .step_plot import plot_all
@@ -79,6 +81,16 @@ def main(argv=None):
         print(problem or "\n".join(f"wrote {path}" for path in paths), file=sys.stderr if problem else sys.stdout)
         return 2 if problem else 0
     return main_job(specs, args)
+
+
+def _planted(name):
+    """A planted bug of a built-in spec by name ("SimpleRNN:rnn-next-step-dropped"), or None."""
+    from .._spec.project import find_spec
+
+    try:
+        return find_spec(name)
+    except SpecsError:
+        return None
 
 
 def main_job(specs, args):
@@ -96,7 +108,7 @@ def main_job(specs, args):
     if args.json:
         write_json(args.json, rows, seed=args.seed, examples=args.examples)
     failed = [row.name for row in rows if not row.passed]
-    print(f"\n{len(rows) - len(failed)} of {len(rows)} layers pass"
+    print(f"{len(rows) - len(failed)} of {len(rows)} layers pass"
           + (f"; failing: {', '.join(failed)}" if failed else "")
           + f" (seed {args.seed}, {args.examples} examples each; errors are the largest |analytic - reference|;\n"
             " contract is the number of contract rules checked per example)")

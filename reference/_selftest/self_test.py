@@ -23,7 +23,7 @@ def self_test(n_examples, seed_value):
         outcomes.append(_print_outcome(bug, checked_as, bool(failures), "initializer_statistics"))
     escaped = [name for name, caught in outcomes if not caught]
     caught = len(outcomes) - len(escaped)
-    print(f"\ncaught {caught} of {len(outcomes)} planted bugs ({100 * caught / len(outcomes):.0f}%)"
+    print(f"caught {caught} of {len(outcomes)} planted bugs ({100 * caught / len(outcomes):.0f}%)"
           + (f"; escaped: {', '.join(escaped)}" if escaped else "")
           + f" (seed {seed_value}, up to {n_examples} examples each)")
     return 1 if escaped else 0

@@ -45,11 +45,11 @@ class Swish:
 
     def backward(self, dout):
         if self.cache is None:
-            raise RuntimeError("Swish: backward called before forward")
+            raise RuntimeError(f"{type(self).__name__}: backward called before forward")
         x, s = self.cache
         dout = _checked(self, "dout", dout, x.ndim)
         if dout.shape != x.shape:
-            raise ValueError(f"Swish: dout must have shape {x.shape}, got {dout.shape}")
+            raise ValueError(f"{type(self).__name__}: dout must have shape {x.shape}, got {dout.shape}")
         return dout * (s + x * s * (1.0 - s))
 
 
@@ -66,10 +66,10 @@ class Attention:
     def forward(self, q, k, v):
         q, k, v = (_checked(self, name, a, 3) for name, a in (("q", q), ("k", k), ("v", v)))
         if k.shape[0] != q.shape[0] or k.shape[2] != q.shape[2]:
-            raise ValueError(f"Attention: k must have shape ({q.shape[0]}, n_keys, {q.shape[2]}) to match q "
+            raise ValueError(f"{type(self).__name__}: k must have shape ({q.shape[0]}, n_keys, {q.shape[2]}) to match q "
                              f"{q.shape}, got {k.shape}")
         if v.shape[:2] != k.shape[:2]:
-            raise ValueError(f"Attention: v must have shape ({k.shape[0]}, {k.shape[1]}, d_v) to match k "
+            raise ValueError(f"{type(self).__name__}: v must have shape ({k.shape[0]}, {k.shape[1]}, d_v) to match k "
                              f"{k.shape}, got {v.shape}")
         scale = 1.0 / np.sqrt(q.shape[-1])
         scores = q @ k.swapaxes(1, 2) * scale
@@ -81,11 +81,11 @@ class Attention:
 
     def backward(self, dout):
         if self.cache is None:
-            raise RuntimeError("Attention: backward called before forward")
+            raise RuntimeError(f"{type(self).__name__}: backward called before forward")
         q, k, v, weights, scale = self.cache
         dout = _checked(self, "dout", dout, 3)
         if dout.shape != (q.shape[0], q.shape[1], v.shape[2]):
-            raise ValueError(f"Attention: dout must have shape {(q.shape[0], q.shape[1], v.shape[2])}, "
+            raise ValueError(f"{type(self).__name__}: dout must have shape {(q.shape[0], q.shape[1], v.shape[2])}, "
                              f"got {dout.shape}")
         dweights = dout @ v.swapaxes(1, 2)
         dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True)) * scale
