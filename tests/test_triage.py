@@ -6,10 +6,15 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 
 from reference._engine import triage
+from reference._engine.checks import finite_differences
 from reference._engine.compare import compare
 from reference._report.hints import errors_by_step, hint
+from reference._report.reproduce import build_example
 from reference._report.table import Progress, failure_report
 from reference._selftest.planted import CATALOG, variant_spec
 from reference._builtin.specs import BY_NAME
@@ -75,14 +80,24 @@ def test_triage_says_which_source_disagrees(results, verdict):
 
 
 def test_finite_differences_alone_disagreeing_are_redrawn_not_blamed():
-    # ReLU without its kink margin: hypothesis draws x = 0 often, where central
-    # differences see half the slope. With the twin to arbitrate, those examples are
-    # redrawn; without one, the same disagreement is a failure.
+    # ReLU without its kink margin: at x = 0 central differences see half the slope. With
+    # the twin to arbitrate, that example is redrawn; hypothesis draws 0 so often that most
+    # are, and the row then fails asking for the kink; without a twin it is a failure.
     relu = BY_NAME["ReLU"]
     bare = dataclasses.replace(relu, name="ReLU-at-kink",
                                inputs={"x": dataclasses.replace(relu.inputs["x"], kinks=())})
+    at_kink = build_example(bare, {"batch": 1, "n_features": 2}, 0, {}, {"x": np.array([[0.0, 1.5]])})
+
+    @settings(database=None, max_examples=5)
+    @given(st.just(at_kink))
+    def checked(example):
+        finite_differences(example)
+
+    with pytest.raises(Unsatisfiable):  # the only example there is, redrawn every time
+        checked()
     row = run_spec(bare, 30, 0)
-    assert row.passed and row.redrawn > 0
+    assert not row.passed and row.redrawn > 0
+    assert "A kink the spec does not declare" in failure_report(row)
     lonely = run_spec(dataclasses.replace(bare, twin=None), 30, 0)
     assert not lonely.passed
     assert triage.NO_TWIN in failure_report(lonely)

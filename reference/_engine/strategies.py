@@ -1,4 +1,5 @@
 """Hypothesis strategies: sizes, values, and whole examples drawn from a spec."""
+import contextlib
 import copy
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -149,7 +150,8 @@ def drawn_examples(spec, seed_value, n_examples, keep=lambda example: example):
         if kept is not None:
             drawn.append(kept)
 
-    collect()
+    with own_constants_only():
+        collect()
     return drawn
 
 
@@ -158,3 +160,30 @@ def nontrivial(example):
     draws are zeros and ones, where round-off does not show and many mistakes look alike."""
     arrays = [*example.layer.params.values(), *example.args.values()]
     return sum(int(np.count_nonzero(np.abs(np.asarray(a, dtype=float)) > 1e-3)) for a in arrays)
+
+
+@contextlib.contextmanager
+def own_constants_only():
+    """Hypothesis draws without the literals it gathers from local source files.
+
+    Hypothesis (since 6.131) mixes constants found in the source of every local module
+    imported so far into about one draw in twenty. Which modules are imported differs
+    between pytest and the command line, and an edit anywhere changes them, so the same
+    seed would draw different examples there: the printed rerun command would not
+    reproduce a failure, and documented outputs would change with unrelated code. Within
+    this block hypothesis keeps its own constants only. The hook is internal to
+    hypothesis: where it is missing, draws simply keep hypothesis's default behaviour.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        original, cache, empty = providers._get_local_constants, providers.CONSTANTS_CACHE.cache, providers.Constants()
+    except (ImportError, AttributeError):
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.clear()  # cached draws may hold local constants
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()

@@ -10,7 +10,7 @@ from hypothesis.errors import FailedHealthCheck, Unsatisfiable, UnsatisfiedAssum
 
 from .checks import CHECKS, run_checks
 from .compare import rule
-from .strategies import drawn_examples, examples, nontrivial
+from .strategies import drawn_examples, examples, nontrivial, own_constants_only
 from .triage import sizes
 
 
@@ -81,7 +81,7 @@ def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=
             raise ChecksFailed(failures, results, example)
 
     try:
-        with np.errstate(all="ignore"):  # a NaN or an overflow is reported by the comparisons
+        with np.errstate(all="ignore"), own_constants_only():  # a NaN or an overflow is reported
             run()
     except (FailedHealthCheck, Unsatisfiable):  # (almost) every example redrawn
         failure = rule("finite differences", spec.name, "every example", False,
