@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from reference._engine import triage
-from reference._engine.checks import finite_differences
+from reference import Floats, Spec, Twin
+from reference._engine.checks import CHECKS, finite_differences
 from reference._engine.compare import compare
 from reference._report.hints import errors_by_step, hint
 from reference._report.reproduce import build_example
-from reference._report.table import Progress, failure_report
+from reference._report.table import Progress, failure_report, format_row
 from reference._selftest.planted import CATALOG, variant_spec
 from reference._builtin.specs import BY_NAME
 from reference._engine.verdict import run_spec
@@ -197,3 +198,31 @@ def test_plot_without_matplotlib_says_how_to_install(tmp_path, monkeypatch, caps
     assert main(["--plot", str(tmp_path), "--layer", "Tanh"]) == 2
     assert "pip install -e '.[plot]'" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+class ELU:
+    """x for x > 0, exp(x) - 1 otherwise: its second derivative jumps at 0, which finite
+    differences straddling 0 feel (an error of order h, not h^2) without failing."""
+
+    def __init__(self):
+        self.params, self.grads, self.x = {}, {}, None
+
+    def forward(self, x):
+        self.x = x.copy()
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
+
+    def backward(self, dout):
+        return dout * np.where(self.x > 0, 1.0, np.exp(np.minimum(self.x, 0.0)))
+
+
+@pytest.mark.parametrize("kinks, close", [((), True), ((0.0,), False)])
+def test_a_pass_close_to_the_line_says_so(kinks, close):
+    import torch
+
+    spec = Spec("ELU", ELU, inputs={"x": Floats(("batch", "n_features"), low=-3.0, high=3.0, kinks=kinks)},
+                twin=Twin(module=lambda config: torch.nn.ELU()))
+    row = run_spec(spec, 50, 0, checks=tuple(c for c in CHECKS if c.kind != "contract"))
+    assert row.passed
+    line = format_row(row)
+    assert ("close to the line: the largest finite differences error used" in line) == close, line
+    assert ("a kink the spec does not declare" in line) == close

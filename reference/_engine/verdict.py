@@ -25,6 +25,7 @@ class Row:
     name: str
     examples: int = 0
     errors: dict = field(default_factory=dict)  # "finite differences" / "torch output" / "torch grads" -> max |diff|
+    used: dict = field(default_factory=dict)  # the same columns -> the largest share of its allowance an error used
     contract_rules: int = 0
     failures: list = field(default_factory=list)
     caught_by: set = field(default_factory=set)  # checks that failed on any example, shrinking included
@@ -73,6 +74,7 @@ def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=
                 column = _column(c)
                 if c.check != "contract":
                     row.errors[column] = _worse(row.errors.get(column, 0.0), c.error)
+                    row.used[column] = _worse(row.used.get(column, 0.0), allowance_used(c))
             row.contract_rules = max(row.contract_rules, sum(c.check == "contract" for c in results))
         failures = [c for c in results if not c.ok]
         row.caught_by |= {c.by for c in failures}
@@ -117,6 +119,16 @@ def typical_failure(spec, shrunk_sizes, seed_value, checks=CHECKS, n_examples=12
     except Exception:  # noqa: BLE001 - no typical example: the shrunk one is reported instead
         return None
     return max(found, key=lambda pair: nontrivial(pair[1]), default=None)
+
+
+def allowance_used(comparison):
+    """max |a - e| / allowed over the compared elements: 1 is the line between pass and fail
+    (0 for a comparison without two arrays of one shape)."""
+    actual, expected, tolerance = comparison.actual, comparison.expected, comparison.tolerance
+    if tolerance is None or actual is None or np.shape(actual) != np.shape(expected) or not np.size(actual):
+        return 0.0
+    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    return float(np.max(np.abs(actual - expected) / tolerance.allowed(actual, expected)))
 
 
 def _worse(a, b):

@@ -13,6 +13,14 @@ HEADER = (f"{'layer':<28}{'examples':>9}" + "".join(f"{c:>14}" for c in ("finite
           + f"{'contract':>10}{'verdict':>8}")
 
 
+# A passing error that used this share of its allowance is said to be close to the line.
+CLOSE = 0.1
+CAUSES = {"finite differences": "a kink the spec does not declare (Floats(kinks=...)), a tolerance too tight "
+                                "for these values, or a loss so large that round-off shows",
+          "torch output": "an order of operations that loses precision (large values, cancellation)",
+          "torch grads": "an order of operations that loses precision (large values, cancellation)"}
+
+
 def format_row(row):
     errors = [f"{row.errors[c]:.1e}" if c in row.errors else "n/a" for c in COLUMNS]
     line = f"{row.name:<28}{row.examples:>9}" + "".join(f"{e:>14}" for e in errors)
@@ -20,8 +28,14 @@ def format_row(row):
     if row.redrawn:
         line += f"   ({row.redrawn} redrawn: finite differences alone disagreed)"
     if row.passed:
-        return line
+        return "\n".join([line, *close_to_the_line(row)])
     return "\n".join([line, _indent(failure_report(row))])
+
+
+def close_to_the_line(row):
+    """A line for each column whose largest error used CLOSE or more of its allowance."""
+    return [f"    close to the line: the largest {column} error used {row.used[column]:.0%} of its allowance "
+            f"({CAUSES[column]}?)" for column in COLUMNS if row.used.get(column, 0.0) >= CLOSE]
 
 
 def failure_report(row):
@@ -51,6 +65,7 @@ def row_record(row):
     """One layer's verdict as plain data, for --json."""
     record = {"layer": row.name, "verdict": "pass" if row.passed else "fail", "examples": row.examples,
               "max_errors": {k: _number(v) for k, v in row.errors.items()},
+              "allowance_used": {k: _number(v) for k, v in row.used.items()},
               "contract_rules": row.contract_rules, "redrawn": row.redrawn, "seed": row.seed}
     if not row.passed:
         record["findings"] = [{"what": f.what, "verdict": f.verdict} for f in triage(row.results)]
