@@ -56,7 +56,13 @@ class _Target:
 
 
 def finite_difference_results(example, every_element=False):
-    """(one Comparison per differentiable input and parameter, the layer and args perturbed)."""
+    """(one Comparison per differentiable input and parameter, the layer and args perturbed).
+
+    Tensors that take a forward pair per difference (parameters, inputs that are not
+    stacked) are first checked together: DIRECTIONS random sign directions over all of
+    their elements at once, so that the default check costs the same few forward calls
+    however many tensors a layer has. Only if that disagrees is each tensor checked on its
+    own (and then every element of what disagrees), so a failure is still localised."""
     spec = example.spec
     layer, args = example.fresh_layer(), copied(example.args)
     base, analytic_inputs, analytic_params = forward_backward(example, layer)
@@ -65,17 +71,46 @@ def finite_difference_results(example, every_element=False):
     stacked = _stacked(example, layer, args, base)
     targets = ([_Target(f"input {k}", analytic_inputs[k], args[k], k if stacked else "") for k in spec.wrt]
                + [_Target(f"param {k}", analytic_params[k], layer.params[k]) for k in layer.params])
-    _plan(targets, np.random.default_rng([example.seed, 3]), every_element)
+    rng = np.random.default_rng([example.seed, 3])
     one_by_one = OneByOne(lambda: scalar(example, forward(example, layer, args)),  # copies: a layer
                           float(np.sum(np.abs(example.upstream * base))))  # writing to x spoils no difference
-    results = _compare_all(example, targets, stacked, one_by_one)
-    failed = [t for t, c in zip(targets, results) if not c.ok and t.directions is not None]
+    together = [] if every_element else _checked_together(targets)
+    joint = _joint_comparison(example, together, one_by_one, rng) if together else None
+    separate = targets if joint is None or not joint.ok else [t for t in targets if t not in together]
+    _plan(separate, rng, every_element)
+    results = _compare_all(example, separate, stacked, one_by_one)
+    failed = [t for t, c in zip(separate, results) if not c.ok and t.directions is not None]
     for target in failed:  # name the element: every element of what disagreed
         target.directions, target.elements = None, np.arange(target.array.size)
     if failed:
         redone = dict(zip(map(id, failed), _compare_all(example, failed, stacked, one_by_one)))
-        results = [redone.get(id(t), c) for t, c in zip(targets, results)]
+        results = [redone.get(id(t), c) for t, c in zip(separate, results)]
+    if separate is not targets:
+        results.insert(targets.index(together[0]), joint)
     return results, layer, args
+
+
+def _checked_together(targets):
+    """The tensors the joint directions cover: every one perturbed by forward pairs whose
+    gradient has its shape, when there are two or more and more elements than
+    ONE_BY_ONE_MAX (fewer are checked element by element anyway)."""
+    together = [t for t in targets if not t.stacked and np.shape(t.analytic) == t.array.shape]
+    return together if len(together) > 1 and sum(t.array.size for t in together) > ONE_BY_ONE_MAX else []
+
+
+def _joint_comparison(example, together, one_by_one, rng):
+    """DIRECTIONS sign directions over the elements of `together` at once, every element
+    +-1/sqrt(n) of all n: a wrong element shows as its error over sqrt(n)."""
+    n = sum(t.array.size for t in together)
+    signs = np.where(rng.random((DIRECTIONS, n)) < 0.5, n ** -0.5, -(n ** -0.5))
+    bounds = np.cumsum([0] + [t.array.size for t in together])
+    parts = [signs[:, a:b].reshape(DIRECTIONS, *t.array.shape) for t, a, b in zip(together, bounds, bounds[1:])]
+    analytic = sum(part.reshape(DIRECTIONS, -1) @ np.ravel(t.analytic) for t, part in zip(together, parts))
+    numeric, roundoff = one_by_one.jointly([t.array for t in together], parts)
+    tolerance = example.spec.tolerance or tolerances.FINITE_DIFFERENCES
+    what = ", ".join(t.what for t in together) + " (together)"
+    return compare("finite differences", example.spec.name, what, analytic, numeric,
+                   Tolerance(tolerance.atol, tolerance.rtol, roundoff))
 
 
 def _plan(targets, rng, every_element):
@@ -120,6 +155,22 @@ class OneByOne:
 
     def __init__(self, loss, scale):
         self.loss, self.scale = loss, scale  # scale = sum|G * out|, for the round-off
+
+    def jointly(self, arrays, directions, step=tolerances.STEP):
+        """Central differences along directions that move every array at once (directions[i]
+        of shape (DIRECTIONS, *arrays[i].shape)): (numeric values, round-off allowance)."""
+        originals = [a.copy() for a in arrays]
+        numeric = []
+        for k in range(len(directions[0])):
+            for array, original, d in zip(arrays, originals, directions):
+                np.add(original, step * d[k], out=array)
+            plus = self.loss()
+            for array, original, d in zip(arrays, originals, directions):
+                np.subtract(original, step * d[k], out=array)
+            numeric.append((plus - self.loss()) / (2.0 * step))
+        for array, original in zip(arrays, originals):
+            array[...] = original
+        return np.asarray(numeric), np.full(len(numeric), 2.0 * tolerances.EPS * self.scale / (2.0 * step))
 
     def __call__(self, array, directions, elements, step=tolerances.STEP):
         numeric, denominators = [], []
