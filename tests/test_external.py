@@ -140,3 +140,12 @@ def test_the_command_line_exits_2_with_the_message_only():
                             capture_output=True, text=True)
     assert result.returncode == 2 and result.stdout == ""
     assert "ForwardOnly has no backward method" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("target, like", [(f"{ODD}:ForwardOnly", "Sigmoid"), (f"{ODD}:NeedsVocabulary", "Conv2d")])
+def test_cannot_adapt_is_answered_without_torch_or_hypothesis(target, like):
+    probe = ("import sys\nfrom reference._report.cli import main\n"
+             f"status = main(['check', {target!r}, '--like', {like!r}])\n"
+             "print(status, sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'hypothesis'}))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.split("\n")[0] == "2 []", result.stdout + result.stderr

@@ -1,13 +1,12 @@
 """The spec registry: one entry per layer (or per mode of a layer). Adding a layer = one entry."""
-from hypothesis import strategies as st
-
 import scratch
 from scratch import SimpleInitializer
 
-from .._engine.strategies import warm_up_batches
 from .._spec.spec import Floats, FloatTargets, Labels, OneHot, Spec
 from .._spec.tolerances import Tolerance
 from . import twins
+from .lazy import LazyDraws
+from .warm_up import warm_up_batches
 
 
 def _init(config):
@@ -16,7 +15,7 @@ def _init(config):
 
 
 # Dropout's p: 0 (identity), common values, and values where 1/(1-p) is far from 2.
-DROPOUT_P = st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.8])
+DROPOUT_P = LazyDraws(p=lambda st: st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.8]))
 # Rows shifted by up to 1e3 apart: exp of the smaller rows underflows to 0 unless each
 # row's own maximum is subtracted.
 ROW_OFFSETS = (0.0, 0.0, 1e3, -1e3)
@@ -33,11 +32,21 @@ ELEMENTWISE = Floats(("batch", "n_features"), low=-3.0, high=3.0, any_shape=True
 # Convolution and pool geometry: small kernels, strides above 1 (and above the kernel, so
 # that windows skip elements), padding; drawn per spatial axis for the 2-D layers so that a
 # mixed-up height and width shows.
-KERNEL, STRIDE, PADDING = st.integers(1, 3), st.integers(1, 3), st.integers(0, 1)
-CONV2D_GEOMETRY = {"kernel_size": st.tuples(KERNEL, KERNEL), "stride": st.tuples(STRIDE, STRIDE),
-                   "padding": st.tuples(PADDING, PADDING)}
+KERNEL, STRIDE, PADDING = (1, 3), (1, 3), (0, 1)  # the ranges drawn
+CONV1D_GEOMETRY = LazyDraws(kernel_size=lambda st: st.integers(*KERNEL), stride=lambda st: st.integers(*STRIDE),
+                            padding=lambda st: st.integers(*PADDING))
+
+
+def _per_axis_pair(low, high):
+    return lambda st: st.tuples(st.integers(low, high), st.integers(low, high))
+
+
+CONV2D_GEOMETRY = LazyDraws(kernel_size=_per_axis_pair(*KERNEL), stride=_per_axis_pair(*STRIDE),
+                            padding=_per_axis_pair(*PADDING))
 # Pools also draw stride None, their default: stride = kernel_size, in scratch and in PyTorch.
-POOL2D_GEOMETRY = {**CONV2D_GEOMETRY, "stride": st.one_of(st.none(), CONV2D_GEOMETRY["stride"])}
+POOL2D_GEOMETRY = LazyDraws(kernel_size=_per_axis_pair(*KERNEL),
+                            stride=lambda st: st.one_of(st.none(), _per_axis_pair(*STRIDE)(st)),
+                            padding=_per_axis_pair(*PADDING))
 
 
 def _per_axis(value, n):
@@ -107,9 +116,9 @@ SPECS = (
          twin=twins.SOFTMAX,
          independent_samples=True),
     Spec("Dropout", scratch.Dropout, build=lambda c: scratch.Dropout(c["p"], rng=c["rng"]),
-         inputs={"x": ELEMENTWISE}, draws={"p": DROPOUT_P}, twin=twins.DROPOUT_TRAIN),
+         inputs={"x": ELEMENTWISE}, draws=DROPOUT_P, twin=twins.DROPOUT_TRAIN),
     Spec("Dropout-eval", scratch.Dropout, build=lambda c: scratch.Dropout(c["p"], rng=c["rng"]).eval(),
-         inputs={"x": ELEMENTWISE}, draws={"p": DROPOUT_P}, twin=twins.DROPOUT_EVAL,
+         inputs={"x": ELEMENTWISE}, draws=DROPOUT_P, twin=twins.DROPOUT_EVAL,
          independent_samples=True),
     Spec("LayerNorm", scratch.LayerNorm, build=lambda c: scratch.LayerNorm(c["n_features"]),
          inputs={"x": ELEMENTWISE}, layer_dims=("n_features",), twin=twins.LAYER_NORM,
@@ -148,7 +157,7 @@ SPECS = (
          build=lambda c: scratch.Conv1d(c["in_channels"], c["out_channels"], c["kernel_size"], _init(c),
                                         stride=c["stride"], padding=c["padding"]),
          inputs={"x": Floats(("batch", "in_channels", "length"))}, layer_dims=("in_channels", "out_channels"),
-         draws={"kernel_size": KERNEL, "stride": STRIDE, "padding": PADDING}, assume=window_fits("length"),
+         draws=CONV1D_GEOMETRY, assume=window_fits("length"),
          twin=twins.CONV1D,
          independent_samples=True),
     Spec("Conv2d", scratch.Conv2d,

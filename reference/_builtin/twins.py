@@ -8,11 +8,12 @@ cross over. The map owns every convention difference, in one place:
 Test bodies never transpose.
 """
 import numpy as np
-import torch
-from torch import nn
 
-from .._engine.strategies import warm_up_batches
 from .._spec.twin import Twin
+from .lazy import LazyModule
+from .warm_up import warm_up_batches
+
+torch, nn = LazyModule("torch"), LazyModule("torch.nn")  # imported when a twin first runs
 
 LINEAR = Twin(
     module=lambda c: nn.Linear(c["n_in"], c["n_out"]),
@@ -101,19 +102,19 @@ GRU = Twin(
 )
 
 
-def _conv(module_class):
+def _conv(module_name):
     """Scratch's W is (in_channels, *kernel, out_channels), torch's (out_channels, in_channels,
     *kernel): the output axis moves from last to first."""
     return Twin(
-        module=lambda c: module_class(c["in_channels"], c["out_channels"], c["kernel_size"],
+        module=lambda c: getattr(nn, module_name)(c["in_channels"], c["out_channels"], c["kernel_size"],
                                       stride=c["stride"], padding=c["padding"]),
         load={"weight": lambda p: np.moveaxis(p["W"], -1, 0), "bias": lambda p: p["B"]},
         grads={"W": lambda g: np.moveaxis(g["weight"], 0, -1), "B": lambda g: g["bias"]},
     )
 
 
-CONV1D = _conv(nn.Conv1d)
-CONV2D = _conv(nn.Conv2d)
+CONV1D = _conv("Conv1d")
+CONV2D = _conv("Conv2d")
 MAX_POOL2D = Twin(module=lambda c: nn.MaxPool2d(c["kernel_size"], c["stride"], c["padding"]))
 AVG_POOL2D = Twin(module=lambda c: nn.AvgPool2d(c["kernel_size"], c["stride"], c["padding"]))
 

@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from hypothesis import find, settings
-from hypothesis import strategies as st
 
 
 class CannotAdapt(Exception):
@@ -85,7 +83,10 @@ def probe_config(spec):
     simplest value of every draw, seed 0."""
     config = {name: size for size, name in enumerate(spec.dim_names, start=2)}
     if spec.draws:
-        config.update(find(st.fixed_dictionaries(spec.draws), lambda _: True, settings=settings(database=None)))
+        from hypothesis import find, settings  # only here: a spec without draws needs no hypothesis
+        from hypothesis import strategies as st
+
+        config.update(find(st.fixed_dictionaries(dict(spec.draws)), lambda _: True, settings=settings(database=None)))
     return {**config, "seed": 0, "rng": np.random.default_rng(0)}
 
 
@@ -252,6 +253,14 @@ def describe_shape(shape, config):
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
+def expect_methods(cls):
+    """CannotAdapt unless cls has forward and backward (known before any spec is loaded)."""
+    missing = [m for m in ("forward", "backward") if not callable(getattr(cls, m, None))]
+    if missing:
+        raise CannotAdapt(f"{cls.__name__} has no {' and no '.join(missing)} method; the checks call "
+                          f"forward(x, ...) and backward(dout)")
+
+
 def adapt(cls, spec, registered, name):
     """(the spec the checks run, the registered name it is checked like, notes saying what was
     mapped); CannotAdapt if cls lacks something.
@@ -263,10 +272,10 @@ def adapt(cls, spec, registered, name):
     registered name from the registry).
     """
     owner = cls.__name__
-    missing = [m for m in ("forward", "backward") if not callable(getattr(cls, m, None))]
-    if missing:
-        raise CannotAdapt(f"{owner} has no {' and no '.join(missing)} method; the checks call "
-                          f"forward(x, ...) and backward(dout)")
+    expect_methods(cls)
+    # Whether every constructor argument can be filled is known from names alone, before
+    # any value is drawn (that needs hypothesis for the spec's draws).
+    constructor_args(cls, dict.fromkeys([*spec.dim_names, *spec.draws, "seed", "rng"]), RecordingOptimizer())
     config = probe_config(spec)
     _, _, sources = constructor_args(cls, config, RecordingOptimizer())
     try:

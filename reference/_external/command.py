@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .._report.cli import positive_int
 from .._spec.project import SpecsError, builtin_specs, find_project, load_specs
-from .adapters import CannotAdapt, adapt
+from .adapters import CannotAdapt, adapt, expect_methods
 
 
 def groups():
@@ -129,14 +129,15 @@ def _where(exc):
 def check_class(cls, like, n_examples, seed_value, name, rerun):
     """Run the rows on `cls` checked like the spec named `like`; print them; True if all pass.
     CannotAdapt (before anything is printed) if cls cannot be adapted."""
-    from .._engine.verdict import run_spec
-    from .._report.table import HEADER, format_row
-
+    expect_methods(cls)
     specs = known_specs()
     by_name = {s.name: s for s in specs}
     if like not in by_name:
         raise CannotAdapt(f"--like {like}: no such spec; the project's and the built-in specs: {', '.join(by_name)}")
     spec, like, notes = adapt(cls, by_name[like], specs, name)
+    from .._engine.verdict import run_spec  # the engine (hypothesis, and torch for the twins) from here on
+    from .._report.table import HEADER, format_row
+
     print(f"{name}, checked like {like}:")
     print("\n".join(f"  {note}" for note in notes))
     print(HEADER)
