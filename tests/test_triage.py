@@ -19,7 +19,7 @@ from reference._report.reproduce import build_example
 from reference._report.table import Progress, failure_report, format_row
 from reference._selftest.planted import CATALOG, variant_spec
 from reference._builtin.specs import BY_NAME
-from reference._engine.verdict import run_spec
+from reference._engine.verdict import TRIES_PER_SIZE, run_spec, smaller_failure
 from reference._report.cli import main
 from reference._spec.tolerances import FINITE_DIFFERENCES, TORCH
 
@@ -117,7 +117,7 @@ def test_report_of_a_gradient_divided_by_the_batch():
     assert f"{row.name}: param W_x: {triage.BACKWARD}" in report
     assert "analytic=" in report and "numeric=" in report and "torch=" in report
     assert "1/batch" in report
-    assert "hypothesis shrank to" in report and "batch=" in report
+    assert "smallest failing example found: " in report and "batch=" in report
 
 
 def test_report_of_a_dropped_time_step_names_the_time_step():
@@ -125,6 +125,23 @@ def test_report_of_a_dropped_time_step_names_the_time_step():
     assert "input x" in report and "time step" in report
     assert "max |error| by time step" in report
     assert "right at the last time step only" in report
+
+
+def test_report_of_a_recurrent_gradient_overwritten_points_at_the_sum_over_time():
+    row, report = _report("rnn-wh-overwritten")
+    assert f"{row.name}: param W_h: {triage.BACKWARD}" in report and "input x:" not in report
+    assert "every input gradient is right but W_h is not" in report and "overwritten at each step" in report
+
+
+def test_the_search_for_a_smaller_failure_is_bounded_and_keeps_what_fails():
+    bug = next(b for b in CATALOG if b.name == "rnn-next-step-dropped")  # needs seq_len >= 2
+    spec = variant_spec(bug, BY_NAME[bug.spec])
+    calls = []
+    counting = dataclasses.replace(CHECKS[0], run=lambda example: calls.append(1) or CHECKS[0].run(example))
+    start = {"batch": 3, "seq_len": 4, "n_features": 2, "n_nodes": 3}
+    found = smaller_failure(spec, start, 0, (counting,))
+    assert found == {"batch": 1, "seq_len": 2, "n_features": 1, "n_nodes": 1}
+    assert len(calls) <= sum(n - 1 for n in start.values()) * TRIES_PER_SIZE
 
 
 def test_report_of_a_forward_convention_difference():

@@ -1,5 +1,5 @@
-"""A verdict for one spec: its checks over seeded hypothesis examples, and on failure the
-smallest failing example hypothesis found, redrawn with typical values at its sizes."""
+"""A verdict for one spec: its checks over seeded hypothesis examples, and on failure a
+failing example at sizes searched down from the first failure's, with typical values."""
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -48,14 +48,14 @@ def _column(comparison):
 
 
 def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=True):
-    """Check `spec` on `n_examples` drawn examples; on failure, hypothesis shrinks to the
-    smallest failing example (unless `shrink` is False: then the first one) and the row keeps
-    its failures. progress: a Progress, or None."""
+    """Check `spec` on `n_examples` drawn examples; on failure the row keeps its failures and
+    a failing example at the smallest sizes a bounded search finds (smaller_failure; the
+    first failure's sizes if `shrink` is False). progress: a Progress, or None."""
     row = Row(spec.name, seed=seed_value, n_examples=n_examples)
     state = {"failed": False}
 
     @settings(max_examples=n_examples, database=None, deadline=None, derandomize=False,
-              phases=(Phase.generate, Phase.shrink) if shrink else (Phase.generate,),
+              phases=(Phase.generate,),  # hypothesis's shrinking reruns hundreds of examples
               report_multiple_bugs=False, print_blob=False,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @seed(seed_value)
@@ -94,20 +94,45 @@ def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=
         row.caught_by.add("finite_differences")
     except ChecksFailed as exc:
         row.failures, row.results, row.example = exc.failures, exc.results, exc.example
-        typical = typical_failure(spec, sizes(exc.example), seed_value, checks)
+        found = smaller_failure(spec, sizes(exc.example), seed_value, checks) if shrink else sizes(exc.example)
+        typical = typical_failure(spec, found, seed_value, checks)
         if typical is not None:
             row.results, row.example = typical
     return row
 
 
-def typical_failure(spec, shrunk_sizes, seed_value, checks=CHECKS, n_examples=12):
-    """A failing example at the sizes hypothesis shrank to, with the least degenerate values.
+# Examples drawn at each smaller size the search tries (the first is all zeros): a mistake that shows at a size
+# shows in most draws there, and every try costs a full run of the checks.
+TRIES_PER_SIZE = 4
 
-    Shrinking also drives values to 0 and 1, where many mistakes look alike (a gradient
-    that is 0 because h0 is 0); at the same sizes with random values the worst elements
-    and the hint show the pattern. None if no such example fails.
-    """
-    pinned = dataclasses.replace(spec, draws={k: st.just(v) for k, v in shrunk_sizes.items()})
+
+def smaller_failure(spec, failing_sizes, seed_value, checks=CHECKS):
+    """The sizes of a failure, made smaller one dimension at a time, smallest value first:
+    a dimension takes the first smaller value at which one of TRIES_PER_SIZE draws fails.
+    Hyperparameters stay as they failed. At most sum(size - 1) * TRIES_PER_SIZE runs of the
+    checks, against the hundreds hypothesis's shrinking takes."""
+    found = dict(failing_sizes)
+    for name in spec.dim_names:
+        for value in range(1, found.get(name, 1)):
+            candidate = {**found, name: value}
+            if failures_at(spec, candidate, seed_value, checks, TRIES_PER_SIZE):
+                found = candidate
+                break
+    return found
+
+
+def typical_failure(spec, found_sizes, seed_value, checks=CHECKS, n_examples=12):
+    """A failing example at these sizes with the least degenerate values: hypothesis's first
+    draws are zeros and ones, where many mistakes look alike (a gradient that is 0 because
+    h0 is 0); with random values the worst elements and the hint show the pattern. None if
+    no such example fails."""
+    found = failures_at(spec, found_sizes, seed_value, checks, n_examples)
+    return max(found, key=lambda pair: nontrivial(pair[1]), default=None)
+
+
+def failures_at(spec, pinned_sizes, seed_value, checks, n_examples):
+    """[(results, example)] of the examples that fail among `n_examples` drawn at these sizes."""
+    pinned = dataclasses.replace(spec, draws={k: st.just(v) for k, v in pinned_sizes.items()})
 
     def failing(example):
         results = run_checks(example, checks)
@@ -115,10 +140,9 @@ def typical_failure(spec, shrunk_sizes, seed_value, checks=CHECKS, n_examples=12
 
     try:
         with np.errstate(all="ignore"):
-            found = drawn_examples(pinned, seed_value, n_examples, keep=failing)
-    except Exception:  # noqa: BLE001 - no typical example: the shrunk one is reported instead
-        return None
-    return max(found, key=lambda pair: nontrivial(pair[1]), default=None)
+            return drawn_examples(pinned, seed_value, n_examples, keep=failing)
+    except Exception:  # noqa: BLE001 - sizes the spec's assume refuses, or every example redrawn
+        return []
 
 
 def allowance_used(comparison):

@@ -76,7 +76,7 @@ def explain(results, example):
         lines.append(f"{example.spec.name}: {finding.what}: {finding.verdict}")
         lines += [f"    {line}" for line in localise(finding, results, example)]
         compared.append(finding)
-    common = common_hint(compared, results, example)
+    common = common_hint(compared, results, example) or over_time_hint(compared, results, example)
     if common:
         lines.append(f"hint, all failing gradients together: {common}")
     lines += _other_failures(results, {f.what for f in compared})
@@ -97,6 +97,20 @@ def common_hint(findings, results, example):
     if len(pairs) < 2:
         return ""
     return hint(np.concatenate([a for a, _ in pairs]), np.concatenate([r for _, r in pairs]), (), sizes(example))
+
+
+def over_time_hint(findings, results, example):
+    """Only parameter gradients wrong, every input gradient right, in a layer run over time
+    steps: what backward adds up over the steps is where to look."""
+    inputs = [c for c in results if c.check == "finite differences" and c.what.startswith("input ")]
+    timed = any("seq_len" in decl.dims for decl in example.spec.inputs.values())
+    if not (timed and findings and inputs and all(c.ok for c in inputs)
+            and all(f.verdict == BACKWARD and f.what.startswith("param ") for f in findings)):
+        return ""
+    names = ", ".join(f.what.split(" ", 1)[1] for f in findings)
+    return (f"every input gradient is right but {names} {'is' if len(findings) == 1 else 'are'} not: a parameter's "
+            "gradient is a sum over the time steps; is it overwritten at each step (= where += belongs), or "
+            "taken from one step only?")
 
 
 def _other_failures(results, compared):

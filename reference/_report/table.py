@@ -48,7 +48,7 @@ def failure_report(row):
     sized = ", ".join(f"{k}={v}" for k, v in sizes(example).items())
     command = row.rerun or f"python -m reference --layer {row.name} --seed {row.seed} --examples {row.n_examples}"
     lines = [explain(row.results, example),
-             f"smallest failing example (hypothesis shrank to): {sized or 'no sizes'}; {shapes}; "
+             f"smallest failing example found: {sized or 'no sizes'}; {shapes}; "
              f"example seed {example.seed}",
              f"rerun: {command}"]
     code = snippet(example)
