@@ -39,6 +39,15 @@ def test_a_broken_layer_fails_its_row_and_names_the_parameter(monkeypatch, capsy
     assert "FAIL" in out and "param W_h" in out and "smallest failing example" in out
 
 
+def test_a_cross_entropy_with_an_infinite_loss_fails_the_main_job(capsys):
+    # Its inf "matched" PyTorch's finite loss, and its disagreeing finite differences were
+    # redrawn as artefacts: the row passed with most examples redrawn.
+    assert report.main(["--layer", "SoftmaxCrossEntropy:ce-infinite-loss"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "redrawn" not in out
+    assert "scratch=inf" in out and "not an artefact" in out
+
+
 def test_unknown_layer_is_refused():
     result = subprocess.run([sys.executable, "-m", "reference", "--layer", "Nope"],
                             capture_output=True, text=True)

@@ -4,6 +4,7 @@ values side by side, the errors per time step, and a hint when the difference ha
 known shape (hints.py)."""
 import numpy as np
 
+from .._engine.compare import matches
 from .._engine.triage import BACKWARD, FORWARD, OUTPUT, TWIN_ONLY, sizes, triage
 from .hints import errors_by_step, hint
 
@@ -40,8 +41,9 @@ def _worst_elements(columns, reference, axes, tolerance):
     """The WORST elements by |diff| / allowed, only those outside the tolerance."""
     analytic = np.asarray(columns[0][1], dtype=np.float64)
     reference = np.asarray(reference, dtype=np.float64)
-    excess = np.abs(analytic - reference) / tolerance.allowed(analytic, reference)
-    excess = np.where(np.isnan(excess), np.inf, excess)
+    with np.errstate(invalid="ignore", over="ignore"):
+        excess = np.abs(analytic - reference) / tolerance.allowed(analytic, reference)
+    excess = np.where(matches(analytic, reference, tolerance), 0.0, np.where(np.isfinite(excess), excess, np.inf))
     order = np.argsort(excess, axis=None)[::-1][:WORST]
     lines = []
     for flat in order:

@@ -327,6 +327,13 @@ class CELogOfSoftmax(scratch.SoftmaxCrossEntropy):
         return float(-(probs * np.log(softmax)).sum() / scores.shape[0])
 
 
+class CELogOfUnderflowedSoftmax(scratch.SoftmaxCrossEntropy):
+    def forward(self, scores, targets):
+        super().forward(scores, targets)
+        softmax, probs = self.cache
+        return float(-np.log((probs * softmax).sum(axis=1)).mean())
+
+
 class CESumNotMean(scratch.SoftmaxCrossEntropy):
     def forward(self, scores, targets):
         return super().forward(scores, targets) * scores.shape[0]
@@ -399,6 +406,8 @@ CATALOG = (
     Planted("rnn-bias-last-step", "SimpleRNN", "bias gradient from the last time step only", RNNBiasFromLastStep),
     Planted("ce-log-of-softmax", "SoftmaxCrossEntropy", "log(softmax(x)): log of an underflowed 0 is -inf",
             CELogOfSoftmax),
+    Planted("ce-infinite-loss", "SoftmaxCrossEntropy", "-log(softmax[target]): a target probability that "
+            "underflows to 0 makes the loss inf", CELogOfUnderflowedSoftmax),
     Planted("ce-sum-not-mean", "SoftmaxCrossEntropy", "loss summed over the batch, gradient still averaged",
             CESumNotMean),
     Planted("ce-backward-not-averaged", "SoftmaxCrossEntropy", "gradient not divided by the batch",
