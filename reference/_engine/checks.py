@@ -17,7 +17,7 @@ from .._spec import tolerances
 from .bad_input import rejects_bad_input
 from .compare import compare, rule
 from .fd_check import finite_difference_results
-from .run import backward, forward, forward_backward
+from .run import backward, forward, forward_backward, gradients
 from .strategies import freeze_randomness
 from .triage import is_artefact
 
@@ -130,21 +130,44 @@ def params_unchanged_by_backward(example):
 
 
 def stateless(example):
-    """A second forward/backward on the same input, after one on another input, agrees with the first.
+    """A forward/backward on another input, after one on this input, agrees with a fresh
+    layer's; a second one on this input, after that, agrees with the first.
 
-    Catches hidden state carried between calls (an RNN that continues from its last h)
-    and gradients accumulated across backward calls instead of overwritten.
+    Catches hidden state carried between calls (an RNN that continues from its last h, a
+    cache that only the first call fills) and gradients accumulated across calls.
     """
     spec, name = example.spec, example.spec.name
     layer = example.fresh_layer()
     params = copy.deepcopy(layer.params)
-    first = forward_backward(example, layer)
+
+    def call(args):
+        for key, value in params.items():  # a changed param is params_unchanged_by_backward's finding
+            layer.params[key][...] = value
+        return forward_backward(example, layer, args)
+
+    first = call(example.args)
     other_args = {k: (v * 0.5 + 0.25 if k in spec.wrt else v) for k, v in example.args.items()}
-    forward_backward(example, layer, other_args)
-    for key, value in params.items():  # a changed param is params_unchanged_by_backward's finding
-        layer.params[key][...] = value
-    second = forward_backward(example, layer)
-    return _same_results(name, first, second, "second call")
+    results = _same_results(name, forward_backward(example, args=other_args), call(other_args),
+                            "another input after this one", sides=("fresh layer", "after a call"))
+    return results + _same_results(name, first, call(example.args), "second call")
+
+
+def backward_twice(example):
+    """On one forward, backward(G) twice gives the same gradients, and a backward(G2) between
+    them changes neither: backward must not edit what forward cached (torch.autograd.gradcheck's
+    "Backward is not reentrant"). A loss's backward() takes no G: it is called twice."""
+    name = example.spec.name
+    layer = example.fresh_layer()
+    forward(example, layer, example.args)
+    first = (None, *gradients(example, layer))
+    results = _same_results(name, first, (None, *gradients(example, layer)), "second backward",
+                            sides=("first backward", "second backward"))
+    if not example.spec.loss:
+        other = np.random.default_rng([example.seed, 5]).standard_normal(example.upstream.shape)
+        backward(example, layer, other)
+        results += _same_results(name, first, (None, *gradients(example, layer)), "backward after another G",
+                                 sides=("first backward", "backward(G) after backward(G2)"))
+    return results
 
 
 def output_owned(example):
@@ -225,6 +248,7 @@ CHECKS = (
     Check("arguments_unchanged", "contract", arguments_unchanged),
     Check("params_unchanged_by_backward", "contract", params_unchanged_by_backward),
     Check("stateless", "contract", stateless),
+    Check("backward_twice", "contract", backward_twice),
     Check("linear_in_upstream", "contract", linear_in_upstream, applies=lambda spec: not spec.loss),
     Check("output_owned", "contract", output_owned, applies=lambda spec: not spec.loss),
     Check("rejects_bad_input", "contract", rejects_bad_input),

@@ -98,6 +98,22 @@ class FCGradsAccumulate(scratch.FC):
         return dx
 
 
+class FCBiasStepInBackward(scratch.FC):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.params["B"] -= 0.01 * self.grads["B"]  # no gradient depends on B: backward stays right
+        return dx
+
+
+class FCInputBufferFilledOnce(scratch.FC):
+    def forward(self, x):
+        buffer = self.cache
+        out = super().forward(x)
+        if buffer is not None and buffer.shape == self.cache.shape:
+            self.cache = buffer  # the buffer is reused, but x is copied into it only when allocated
+        return out
+
+
 class FCInputGradInGrads(scratch.FC):
     def backward(self, dout):
         dx = super().backward(dout)
@@ -319,6 +335,15 @@ class RNNBiasFromLastStep(scratch.SimpleRNN):
         return dx
 
 
+# --- MaxPool2d ------------------------------------------------------------------------------
+class MaxPoolOffsetsIndicesInPlace(scratch.MaxPool2d):
+    def _pool_backward(self, dout, flat_shape, argmax):
+        argmax += flat_shape[-1] * np.arange(argmax.size).reshape(argmax.shape)  # window -> flat index
+        dflat = np.zeros(flat_shape)
+        dflat.flat[argmax.ravel()] = dout.ravel()
+        return dflat
+
+
 # --- SoftmaxCrossEntropy --------------------------------------------------------------------
 class CELogOfSoftmax(scratch.SoftmaxCrossEntropy):
     def forward(self, scores, targets):
@@ -358,9 +383,13 @@ CATALOG = (
             FCWeightOverBatch),
     Planted("bias-grad-wrong-axis", "FC", "bias gradient summed over the feature axis first", FCBiasWrongAxis),
     Planted("transposed-weight", "FC", "backward uses W instead of W.T for dx", FCTransposedWeight),
-    Planted("step-in-backward", "FC", "an SGD step taken inside backward, as in the exercise", FCStepInBackward, only="params_unchanged_by_backward"),
+    Planted("step-in-backward", "FC", "an SGD step taken inside backward, as in the exercise", FCStepInBackward),
+    Planted("bias-step-in-backward", "FC", "the bias stepped inside backward (no gradient depends on it)",
+            FCBiasStepInBackward, only="params_unchanged_by_backward"),
     Planted("grads-accumulate", "FC", "grads added to across backward calls instead of overwritten",
-            FCGradsAccumulate, only="stateless"),
+            FCGradsAccumulate),
+    Planted("input-buffer-filled-once", "FC", "x cached in a buffer reused across calls but filled only when "
+            "allocated: backward uses the first call's x", FCInputBufferFilledOnce, only="stateless"),
     Planted("input-grad-in-grads", "FC", "dx stored in grads too, which an optimizer then trips over",
             FCInputGradInGrads, only="types_and_shapes"),
     Planted("float32-output", "FC", "output cast to float32, weakening every float64 check", FCFloat32Output),
@@ -404,6 +433,9 @@ CATALOG = (
     Planted("rnn-clips-gradient", "SimpleRNN", "dh clipped to [-20, 20] inside backward (against exploding "
             "gradients)", RNNClipsGradient, only="linear_in_upstream"),
     Planted("rnn-bias-last-step", "SimpleRNN", "bias gradient from the last time step only", RNNBiasFromLastStep),
+    Planted("maxpool-indices-offset-in-place", "MaxPool2d", "backward turns the cached window indices into "
+            "flat ones in place: a second backward is wrong or raises", MaxPoolOffsetsIndicesInPlace,
+            only="backward_twice"),
     Planted("ce-log-of-softmax", "SoftmaxCrossEntropy", "log(softmax(x)): log of an underflowed 0 is -inf",
             CELogOfSoftmax),
     Planted("ce-infinite-loss", "SoftmaxCrossEntropy", "-log(softmax[target]): a target probability that "
