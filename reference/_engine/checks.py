@@ -14,12 +14,13 @@ import numpy as np
 from hypothesis import reject
 
 from .._spec import tolerances
+from .._spec.spec import Floats
 from .bad_input import rejects_bad_input
 from .compare import compare, rule
 from .fd_check import finite_difference_results
 from .run import backward, forward, forward_backward, gradients
-from .strategies import freeze_randomness
-from .triage import is_artefact
+from .strategies import at_kinks_and_ties, freeze_randomness
+from .triage import AT_KINKS, is_artefact
 
 
 @dataclass(frozen=True)
@@ -62,17 +63,37 @@ def _artefact(example, used, args, results):
 
 
 def torch_twin(example):
+    return _against_twin(example, example.args)
+
+
+def kinks_and_ties(example):
+    """Where the derivative is not defined, the layer follows PyTorch's convention: output and
+    gradients against the twin with the inputs exactly at their declared kinks (ReLU's 0 and
+    -0) and, for an input declared distinct (a maximum over it), tied. Finite differences
+    cannot judge these points, so every other check draws values away from them."""
+    spec = example.spec
+    rng = np.random.default_rng([example.seed, 6])
+    args = {k: at_kinks_and_ties(spec.inputs[k], v, rng) if _has_kinks(spec.inputs[k]) else v
+            for k, v in example.args.items()}
+    return _against_twin(example, args, AT_KINKS)
+
+
+def _has_kinks(decl):
+    return isinstance(decl, Floats) and decl.differentiable and bool(decl.kinks or decl.distinct)
+
+
+def _against_twin(example, args, label=""):
     from .torch_twin import run_twin  # torch is imported only when a twin runs
 
     spec, name = example.spec, example.spec.name
-    out, inputs, params = forward_backward(example)
-    t_out, t_inputs, t_params = run_twin(spec.twin, example.config, example.layer.params,
-                                         example.args, spec.wrt, example.upstream)
+    out, inputs, params = forward_backward(example, args=args)
+    t_out, t_inputs, t_params = run_twin(spec.twin, example.config, example.layer.params, args, spec.wrt,
+                                         example.upstream)
     sides = ("scratch", "torch")
-    results = [compare("torch", name, "output", np.asarray(out), t_out, tolerances.TORCH, sides)]
-    results += [compare("torch", name, f"input {k}", inputs[k], t_inputs[k], tolerances.TORCH, sides)
+    results = [compare("torch", name, f"output{label}", np.asarray(out), t_out, tolerances.TORCH, sides)]
+    results += [compare("torch", name, f"input {k}{label}", inputs[k], t_inputs[k], tolerances.TORCH, sides)
                 for k in spec.wrt]
-    results += [compare("torch", name, f"param {k}", params.get(k), t_params[k], tolerances.TORCH, sides)
+    results += [compare("torch", name, f"param {k}{label}", params.get(k), t_params[k], tolerances.TORCH, sides)
                 for k in t_params]
     return results
 
@@ -244,6 +265,8 @@ def _describe(value):
 CHECKS = (
     Check("finite_differences", "finite differences", finite_differences),
     Check("torch_twin", "torch", torch_twin, applies=lambda spec: spec.twin is not None),
+    Check("kinks_and_ties", "torch", kinks_and_ties,
+          applies=lambda spec: spec.twin is not None and any(map(_has_kinks, spec.inputs.values()))),
     Check("types_and_shapes", "contract", types_and_shapes),
     Check("arguments_unchanged", "contract", arguments_unchanged),
     Check("params_unchanged_by_backward", "contract", params_unchanged_by_backward),

@@ -35,6 +35,22 @@ def spread_apart(values, gap=KINK_MARGIN):
     return spread.reshape(values.shape)
 
 
+def at_kinks_and_ties(decl, values, rng):
+    """`values` moved onto the points finite differences are kept away from: about half the
+    elements exactly at a declared kink (half of those at -0.0 for a kink at 0), and for a
+    distinct input every value rounded to one of three levels, so that maxima tie."""
+    values = np.array(values, dtype=np.float64)
+    if decl.distinct and values.size:
+        low, span = values.min(), np.ptp(values)
+        values = low + np.round(2.0 * (values - low) / span) * span / 2.0 if span else values
+    for kink in decl.kinks:
+        at = rng.random(values.shape) < 1.0 / (1 + len(decl.kinks))
+        values[at] = kink
+        if kink == 0.0:
+            values[at & (rng.random(values.shape) < 0.5)] = -0.0
+    return values
+
+
 def floats(decl, shape):
     """Dense float64 arrays for a Floats declaration: every element drawn (no fill)."""
     elements = st.floats(decl.low, decl.high, allow_nan=False, allow_infinity=False)

@@ -27,6 +27,9 @@ NON_FINITE = ("only finite differences disagree, and they are inf or nan: the ou
               "finite near this example (an overflow, or a log of 0), not an artefact")
 SPOILED = ("only finite differences disagree (backward agrees with PyTorch), but another check failed on "
            "this example: not an artefact")
+AT_KINKS = " (at kinks and ties)"  # what the kinks_and_ties check compares: "input x (at kinks and ties)"
+CONVENTION = ("differs from PyTorch where the derivative is not defined (the drawn inputs moved exactly onto "
+              "their declared kinks, a maximum's candidates tied): the convention there must be PyTorch's")
 NO_TWIN = "backward disagrees with finite differences (no PyTorch twin to arbitrate)"
 TWIN_ONLY = "differs from PyTorch (finite differences not run)"
 
@@ -50,7 +53,9 @@ def triage(results):
         f_bad, t_bad = f is not None and not f.ok, t is not None and not t.ok
         if not (f_bad or t_bad):
             continue
-        if what == "output":
+        if what.endswith(AT_KINKS):
+            verdict = CONVENTION
+        elif what == "output":
             verdict = OUTPUT
         elif f_bad and t_bad:
             verdict = BACKWARD

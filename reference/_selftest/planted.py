@@ -170,6 +170,11 @@ class ReLUBackwardInPlace(scratch.ReLU):
         return dout
 
 
+class ReLUGradientAtZero(scratch.ReLU):
+    def _backward(self, x, y, dout):
+        return dout * (x >= 0)
+
+
 class ReLUForwardInPlace(scratch.ReLU):
     def _forward(self, x):
         return np.maximum(x, 0.0, out=x)
@@ -344,6 +349,15 @@ class MaxPoolOffsetsIndicesInPlace(scratch.MaxPool2d):
         return dflat
 
 
+class MaxPoolEveryTiedMaximum(scratch.MaxPool2d):
+    def _pool(self, flat):
+        out = flat.max(axis=-1)
+        return out, flat == out[..., np.newaxis]
+
+    def _pool_backward(self, dout, flat_shape, maximal):
+        return maximal * dout[..., np.newaxis]
+
+
 # --- SoftmaxCrossEntropy --------------------------------------------------------------------
 class CELogOfSoftmax(scratch.SoftmaxCrossEntropy):
     def forward(self, scores, targets):
@@ -403,6 +417,8 @@ CATALOG = (
     Planted("relu-mask-inverted", "ReLU", "gradient passed where x < 0 instead of x > 0", ReLUMaskInverted),
     Planted("relu-backward-in-place", "ReLU", "dx = dout; dx[x <= 0] = 0 zeroes the caller's dout",
             ReLUBackwardInPlace, only="arguments_unchanged"),
+    Planted("relu-gradient-at-zero", "ReLU", "gradient passed where x >= 0: 1 at the kink, where PyTorch "
+            "gives 0", ReLUGradientAtZero, only="kinks_and_ties"),
     Planted("relu-forward-in-place", "ReLU", "x[x < 0] = 0 overwrites the caller's input", ReLUForwardInPlace),
     Planted("softmax-global-max", "Softmax", "one global maximum subtracted instead of each row's",
             SoftmaxGlobalMax),
@@ -436,6 +452,8 @@ CATALOG = (
     Planted("maxpool-indices-offset-in-place", "MaxPool2d", "backward turns the cached window indices into "
             "flat ones in place: a second backward is wrong or raises", MaxPoolOffsetsIndicesInPlace,
             only="backward_twice"),
+    Planted("maxpool-every-tied-maximum", "MaxPool2d", "the gradient goes to every maximal element of a tied "
+            "window, not to the first as in PyTorch", MaxPoolEveryTiedMaximum, only="kinks_and_ties"),
     Planted("ce-log-of-softmax", "SoftmaxCrossEntropy", "log(softmax(x)): log of an underflowed 0 is -inf",
             CELogOfSoftmax),
     Planted("ce-infinite-loss", "SoftmaxCrossEntropy", "-log(softmax[target]): a target probability that "
