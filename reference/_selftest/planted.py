@@ -449,7 +449,7 @@ CATALOG = (
     Planted("rnn-clips-gradient", "SimpleRNN", "dh clipped to [-20, 20] inside backward (against exploding "
             "gradients)", RNNClipsGradient, only="linear_in_upstream"),
     Planted("rnn-bias-last-step", "SimpleRNN", "bias gradient from the last time step only", RNNBiasFromLastStep),
-    Planted("maxpool-indices-offset-in-place", "MaxPool2d", "backward turns the cached window indices into "
+    Planted("maxpool-index-offset-in-place", "MaxPool2d", "backward turns the cached window indices into "
             "flat ones in place: a second backward is wrong or raises", MaxPoolOffsetsIndicesInPlace,
             only="backward_twice"),
     Planted("maxpool-every-tied-maximum", "MaxPool2d", "the gradient goes to every maximal element of a tied "
