@@ -6,7 +6,6 @@ contract: the layer contract of DESIGN.md, rule by rule.
 """
 import copy
 import dataclasses
-import traceback
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,6 +16,7 @@ from .._spec import tolerances
 from .._spec.spec import Floats
 from .bad_input import rejects_bad_input
 from .compare import compare, rule
+from .crash import raised
 from .fd_check import finite_difference_results
 from .run import backward, forward, forward_backward, gradients
 from .strategies import at_kinks_and_ties, freeze_randomness
@@ -235,9 +235,11 @@ def _same_results(name, expected, actual, label, sides=("first call", "second ca
 
 
 def run_checks(example, checks=None):
-    """Run every applicable check; an exception inside one becomes a failed Comparison.
-    The example is redrawn (reject) when its only failures are finite-difference artefacts:
+    """Run every applicable check; an exception inside one becomes a failed Comparison, and an
+    example that could not be built is its failure alone. The example is redrawn (reject) when its only failures are finite-difference artefacts:
     decided after every check has run, so that an artefact never hides another failure."""
+    if example.failure is not None:  # the example could not be built: nothing to check
+        return [example.failure]
     results = []
     for check in CHECKS if checks is None else checks:
         if not check.applies(example.spec):
@@ -245,10 +247,7 @@ def run_checks(example, checks=None):
         try:
             found = check.run(example)
         except Exception as exc:  # noqa: BLE001 - a crash is a finding to report, not to hide
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            found = [rule(check.kind, example.spec.name, check.name, False,
-                          f"raised {type(exc).__name__}: {exc} "
-                          f"(at {where.filename}:{where.lineno}, in {where.name})")]
+            found = [rule(check.kind, example.spec.name, check.name, False, raised(exc))]
         results += [dataclasses.replace(c, by=check.name) for c in found]
     failures = [c for c in results if not c.ok]
     if failures and all(c.artefact for c in failures):

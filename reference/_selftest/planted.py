@@ -19,9 +19,12 @@ import scratch
 
 @dataclass(frozen=True)
 class Planted:
-    """only: the one check expected to catch this bug (it shows that check earns its place).
+    """only: the one check expected to catch this bug (it shows that check earns its place);
+    "example" for a layer that fails before any check, while its example is built.
     twin: False checks the variant as a layer PyTorch has no module for (spec without a
     twin), where finite differences are the only gradient check.
+    build: builds the variant from the config, where the mistake is in the constructor
+    (swapping the class after the spec's build would skip it).
     """
 
     name: str
@@ -30,16 +33,18 @@ class Planted:
     cls: type
     only: str = ""
     twin: bool = True
+    build: object = None  # config -> the variant, for a mistake in the constructor itself
 
 
 def variant_spec(bug, spec):
-    """`spec` with its layer swapped for the buggy class after build (same state)."""
+    """`spec` with its layer swapped for the buggy class after build (same state), or built by
+    the bug's own build."""
     def build(config):
         layer = spec.build(config)
         layer.__class__ = bug.cls
         return layer
     twin = spec.twin if bug.twin else None
-    return dataclasses.replace(spec, name=f"{spec.name}:{bug.name}", build=build, twin=twin)
+    return dataclasses.replace(spec, name=f"{spec.name}:{bug.name}", build=bug.build or build, twin=twin)
 
 
 def scaled_gradient(spec, param, index, factor):
@@ -112,6 +117,11 @@ class FCInputBufferFilledOnce(scratch.FC):
         if buffer is not None and buffer.shape == self.cache.shape:
             self.cache = buffer  # the buffer is reused, but x is copied into it only when allocated
         return out
+
+
+class FCSqueezesInput(scratch.FC):
+    def forward(self, x):
+        return super().forward(np.squeeze(x))  # meant for a stray axis: a batch of 1 goes too
 
 
 class FCInputGradInGrads(scratch.FC):
@@ -340,6 +350,15 @@ class RNNBiasFromLastStep(scratch.SimpleRNN):
         return dx
 
 
+# --- Conv1d ---------------------------------------------------------------------------------
+class ConvOddKernelsOnly(scratch.Conv1d):
+    def __init__(self, in_channels, out_channels, kernel_size, initializer, **kwargs):
+        half = (kernel_size - 1) // 2  # 'same' padding, never used, but computed for every kernel
+        if 2 * half + 1 != kernel_size:
+            raise ValueError(f"ConvOddKernelsOnly: 'same' padding needs an odd kernel_size, got {kernel_size}")
+        super().__init__(in_channels, out_channels, kernel_size, initializer, **kwargs)
+
+
 # --- MaxPool2d ------------------------------------------------------------------------------
 class MaxPoolOffsetsIndicesInPlace(scratch.MaxPool2d):
     def _pool_backward(self, dout, flat_shape, argmax):
@@ -408,6 +427,8 @@ CATALOG = (
             FCInputGradInGrads, only="types_and_shapes"),
     Planted("float32-output", "FC", "output cast to float32, weakening every float64 check", FCFloat32Output),
     Planted("no-validation", "FC", "no input checks: wrong sizes are sliced or broadcast silently", FCUnvalidated, only="rejects_bad_input"),
+    Planted("squeezed-input", "FC", "np.squeeze(x) in forward: a batch of 1 loses its axis and forward raises",
+            FCSqueezesInput, only="example"),
     Planted("sigmoid-precedence", "Sigmoid", "1/1+np.exp(-x) instead of 1/(1+np.exp(-x))", SigmoidPrecedence),
     Planted("sigmoid-derivative-of-input", "Sigmoid", "x*(1-x) instead of y*(1-y)", SigmoidDerivativeOfInput),
     Planted("tanh-not-squared", "Tanh", "1 - y instead of 1 - y**2", TanhDerivativeNotSquared),
@@ -449,6 +470,11 @@ CATALOG = (
     Planted("rnn-clips-gradient", "SimpleRNN", "dh clipped to [-20, 20] inside backward (against exploding "
             "gradients)", RNNClipsGradient, only="linear_in_upstream"),
     Planted("rnn-bias-last-step", "SimpleRNN", "bias gradient from the last time step only", RNNBiasFromLastStep),
+    Planted("conv-odd-kernels-only", "Conv1d", "the constructor raises for an even kernel_size, which the spec "
+            "draws", ConvOddKernelsOnly, only="example",
+            build=lambda c: ConvOddKernelsOnly(c["in_channels"], c["out_channels"], c["kernel_size"],
+                                               scratch.SimpleInitializer(rng=c["rng"]), stride=c["stride"],
+                                               padding=c["padding"])),
     Planted("maxpool-index-offset-in-place", "MaxPool2d", "backward turns the cached window indices into "
             "flat ones in place: a second backward is wrong or raises", MaxPoolOffsetsIndicesInPlace,
             only="backward_twice"),
