@@ -1,7 +1,8 @@
 """The generic checks. Each takes an Example and returns a list of Comparisons.
 
 finite differences: backward(G) against central differences of L = sum(G * forward).
-torch: forward output and every gradient against the PyTorch twin.
+torch: forward output and every gradient against the PyTorch twin, on the drawn inputs and
+  on inputs moved onto their declared kinks and ties (the conventions where no derivative is).
 contract: the layer contract of DESIGN.md, rule by rule.
 """
 import copy
@@ -54,8 +55,9 @@ def every_element_checks():
 
 def _artefact(example, used, args, results):
     """Finite differences alone disagree: PyTorch agrees with the layer's output and
-    gradients, and the layer used for the differences still computes what a fresh one
-    does (a layer that keeps state between calls spoils its own differences: not an artefact)."""
+    gradients, every value is finite, and the layer used for the differences still computes
+    what a fresh one does (a layer that keeps state between calls spoils its own
+    differences: not an artefact)."""
     if example.spec.twin is None or not is_artefact(results + torch_twin(example)):
         return False
     again, fresh = np.asarray(forward(example, used, args)), np.asarray(forward(example, example.fresh_layer(), args))
@@ -236,8 +238,9 @@ def _same_results(name, expected, actual, label, sides=("first call", "second ca
 
 def run_checks(example, checks=None):
     """Run every applicable check; an exception inside one becomes a failed Comparison, and an
-    example that could not be built is its failure alone. The example is redrawn (reject) when its only failures are finite-difference artefacts:
-    decided after every check has run, so that an artefact never hides another failure."""
+    example that could not be built is its failure alone. The example is redrawn (reject)
+    when its only failures are finite-difference artefacts: decided after every check has
+    run, so that an artefact never hides another failure."""
     if example.failure is not None:  # the example could not be built: nothing to check
         return [example.failure]
     results = []

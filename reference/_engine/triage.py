@@ -12,6 +12,8 @@ and the PyTorch twin. Which pair disagrees says where the mistake is:
                                the layer is not blamed (checks.run_checks), unless the
                                differences are not finite (an overflow or log(0) near the
                                example) or another check failed on the same example
+  PyTorch, at kinks and ties -> the layer's convention where no derivative is defined
+                               (ReLU at 0, a tied maximum) is not PyTorch's
 """
 from dataclasses import dataclass, field
 
