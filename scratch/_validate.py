@@ -40,8 +40,12 @@ def expect_shape(owner, name, value, dims, note=""):
         raise ValueError(f"{_named(owner, name)} must have shape {expected}{note}, got {value.shape}")
 
 
+def is_positive_int(value):
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= 1
+
+
 def expect_positive_int(owner, name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+    if not is_positive_int(value):
         raise ValueError(f"{_named(owner, name)} must be a positive integer, got {value!r}")
     return int(value)
 

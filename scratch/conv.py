@@ -10,9 +10,8 @@ class _Conv:
     """y[b, o] = B[o] + sum over c and the kernel of W[c, *offset, o] * window of x[b, c].
 
     W: (in_channels, *kernel_size, out_channels), inputs first and outputs last like FC's
-    W, drawn as `initializer.W(in_channels * kernel area, out_channels)` so that the
-    initializer sees the true fan-in. B: (out_channels,). stride and padding (zeros) are
-    an int or one per spatial axis.
+    W, drawn by `initializer.weight` with the fans of `fans()`. B: (out_channels,). stride
+    and padding (zeros) are an int or one per spatial axis.
     """
 
     axes = ()  # the names of the spatial axes
@@ -21,12 +20,17 @@ class _Conv:
         self.in_channels = expect_positive_int(self, "in_channels", in_channels)
         self.out_channels = expect_positive_int(self, "out_channels", out_channels)
         self.windows = Windows(self, self.axes, kernel_size, stride, padding)
-        fan_in = self.in_channels * int(np.prod(self.windows.kernel))
-        W = initializer.W(fan_in, self.out_channels)
-        self.params = {"W": W.reshape(self.in_channels, *self.windows.kernel, self.out_channels),
+        self.params = {"W": initializer.weight((self.in_channels, *self.windows.kernel, self.out_channels),
+                                               *self.fans()),
                        "B": initializer.B(self.out_channels)}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.cache = None
+
+    def fans(self):
+        """(fan_in, fan_out) of W, as torch.nn.init computes them for the same weight in torch's
+        layout (out_channels, in_channels, *kernel): each channel count times the kernel area."""
+        area = int(np.prod(self.windows.kernel))
+        return self.in_channels * area, self.out_channels * area
 
     def forward(self, x):
         x = self.windows.validated(self, x, self.in_channels)

@@ -8,7 +8,9 @@ class Embedding:
     """out[b, t] = W[indices[b, t]], like nn.Embedding.
 
     indices: integer array (batch, seq_len), each in [0, n_embeddings)
-    -> (batch, seq_len, dim). W: (n_embeddings, dim), drawn by `initializer.W`.
+    -> (batch, seq_len, dim). W: (n_embeddings, dim), drawn by `initializer.weight` with
+    fan_in = dim and fan_out = n_embeddings, as torch.nn.init computes them for the same
+    weight (nn.Embedding's, in the same layout).
     The indices are not differentiable, so backward(dout) fills grads["W"] (a row that
     several indices pick gets the sum of their gradients) and returns None.
     """
@@ -16,7 +18,7 @@ class Embedding:
     def __init__(self, n_embeddings, dim, initializer):
         self.n_embeddings = expect_positive_int(self, "n_embeddings", n_embeddings)
         self.dim = expect_positive_int(self, "dim", dim)
-        self.params = {"W": initializer.W(self.n_embeddings, self.dim)}
+        self.params = {"W": initializer.weight((self.n_embeddings, self.dim), self.dim, self.n_embeddings)}
         self.grads = {"W": np.zeros_like(self.params["W"])}
         self.cache = None
 

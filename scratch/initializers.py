@@ -1,11 +1,13 @@
 """Weight initializers. Each draws from an injected np.random.Generator.
 
 `W(n_in, n_out)` returns a `(n_in, n_out)` weight matrix and `B(n_out)` a `(n_out,)`
-bias, both float64.
+bias, both float64. `weight(shape, fan_in, fan_out)` draws weights of any shape for the
+fans a layer gives: those torch.nn.init computes for the same weight in torch's layout,
+where a convolution's fans include the kernel area, which no (n_in, n_out) matrix can say.
 """
 import numpy as np
 
-from ._validate import expect_positive_int
+from ._validate import expect_positive_int, is_positive_int
 
 
 class _Gaussian:
@@ -24,7 +26,13 @@ class _Gaussian:
     def W(self, n_in, n_out):
         n_in = expect_positive_int(self, "n_in", n_in)
         n_out = expect_positive_int(self, "n_out", n_out)
-        return self.std(n_in, n_out) * self.rng.standard_normal((n_in, n_out))
+        return self.weight((n_in, n_out), n_in, n_out)
+
+    def weight(self, shape, fan_in, fan_out):
+        if not (isinstance(shape, tuple) and all(map(is_positive_int, shape))):
+            raise ValueError(f"{type(self).__name__}: shape must be a tuple of positive integers, got {shape!r}")
+        std = self.std(expect_positive_int(self, "fan_in", fan_in), expect_positive_int(self, "fan_out", fan_out))
+        return std * self.rng.standard_normal(shape)
 
     def B(self, n_out):
         return np.zeros(expect_positive_int(self, "n_out", n_out))

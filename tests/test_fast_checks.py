@@ -78,6 +78,13 @@ def test_stacked_differences_equal_one_forward_pair_each():
         np.testing.assert_allclose(together, alone, rtol=1e-6, atol=1e-9)
 
 
+def test_a_stacked_call_that_overflows_is_not_taken_for_the_layers_output():
+    # inf within the allowance atol + rtol * |inf| = inf would accept any stacked output.
+    x = np.ones((2, 3))
+    overflows = stacked.StackedInputs(lambda x: np.where(len(x) > 2, np.inf, x), {"x": x}, np.ones_like(x), x)
+    assert overflows.differences([("x", None, [0])]) is None
+
+
 @pytest.mark.parametrize("name", ["BatchNorm1d", "Dropout"])
 def test_a_layer_wrongly_declared_independent_falls_back_and_still_passes(name):
     # Batch statistics and a mask drawn per batch: stacking would change the function.

@@ -53,6 +53,21 @@ def test_initializer_sizes_must_be_positive_integers(make, n):
         init.W(3, n)
 
 
+@pytest.mark.parametrize("make", [lambda rng: SimpleInitializer(0.1, rng=rng), XavierInitializer, HeInitializer],
+                         ids=["Simple", "Xavier", "He"])
+@pytest.mark.parametrize("shape, fan_in, fan_out, words", [
+    ([2, 3], 2, 3, "shape must be a tuple of positive integers, got [2, 3]"),
+    ((2, 0), 2, 3, "shape must be a tuple of positive integers, got (2, 0)"),
+    ((2, 3), 0, 3, "fan_in must be a positive integer, got 0"),
+    ((2, 3), 2, 1.5, "fan_out must be a positive integer, got 1.5"),
+])
+def test_initializer_weight_shapes_and_fans_must_be_positive_integers(make, shape, fan_in, fan_out, words):
+    init = make(np.random.default_rng(0))
+    with raises_exactly(ValueError, f"{type(init).__name__}: {words}"):
+        init.weight(shape, fan_in, fan_out)
+    np.testing.assert_array_equal(init.W(2, 3), make(np.random.default_rng(0)).W(2, 3))  # nothing drawn
+
+
 @pytest.mark.parametrize("sigma", [0, -0.1, float("inf"), "0.1"])
 def test_simple_initializer_rejects_bad_sigma(sigma):
     with raises_exactly(ValueError, f"SimpleInitializer: sigma must be a positive finite number, got {sigma!r}"):

@@ -1,12 +1,15 @@
-"""Extreme inputs that finite differences do not reach: stability and kink conventions,
-compared with PyTorch."""
+"""Extreme inputs that finite differences do not reach: stability compared with PyTorch, and
+the reach of the check of the conventions at kinks and ties."""
 import warnings
 
 import numpy as np
 import pytest
 import torch
 
-from scratch import LeakyReLU, ReLU, Sigmoid, Softmax, SoftmaxCrossEntropy
+from reference._builtin.specs import SPECS
+from reference._engine.checks import CHECKS
+from reference._engine.strategies import at_kinks_and_ties, drawn_examples
+from scratch import Sigmoid, Softmax, SoftmaxCrossEntropy
 
 EXTREME = np.array([[-1e4, -745.0, -30.0, 0.0, 30.0, 745.0, 1e4]])
 
@@ -50,16 +53,26 @@ def test_cross_entropy_is_finite_and_matches_torch_for_large_logits(scale):
     np.testing.assert_allclose(grad, s.grad.numpy(), rtol=1e-12, atol=1e-300)
 
 
-@pytest.mark.parametrize("layer, module", [(ReLU(), torch.nn.ReLU()), (LeakyReLU(0.1), torch.nn.LeakyReLU(0.1))],
-                         ids=["ReLU", "LeakyReLU"])
-def test_derivative_at_the_kink_follows_torch(layer, module):
-    x = np.array([[-1.0, 0.0, -0.0, 1.0]])
-    out = layer.forward(x)
-    dx = layer.backward(np.full_like(x, 3.0))
-    t = torch.tensor(x, requires_grad=True)
-    module(t).backward(torch.full_like(t, 3.0))
-    np.testing.assert_array_equal(out, module(torch.tensor(x)).numpy())
-    np.testing.assert_array_equal(dx, t.grad.numpy())
+# The conventions at kinks and ties are compared with PyTorch by the kinks_and_ties check, for
+# every spec that declares kinks or a maximum (Floats(kinks=...), Floats(distinct=True)).
+AT_KINKS = next(check for check in CHECKS if check.name == "kinks_and_ties")
+DECLARED = [spec for spec in SPECS if AT_KINKS.applies(spec)]
+
+
+def test_every_layer_with_a_kink_or_a_maximum_has_its_convention_checked():
+    assert {spec.name for spec in DECLARED} == {"ReLU", "LeakyReLU", "MaxPool2d"}
+
+
+@pytest.mark.parametrize("spec", DECLARED, ids=str)
+def test_the_convention_check_reaches_the_kinks_and_ties(spec):
+    x_decl = spec.inputs["x"]
+    moved = [at_kinks_and_ties(x_decl, example.args["x"], np.random.default_rng(example.seed))
+             for example in drawn_examples(spec, 0, 20)]
+    values = np.concatenate([x.ravel() for x in moved])
+    if x_decl.kinks:  # ReLU's kink at 0, from both sides of it: 0.0 and -0.0
+        assert np.mean(values == 0.0) > 0.3 and np.any(np.signbit(values) & (values == 0.0))
+    if x_decl.distinct:  # three levels, so that most windows of two or more tie at their maximum
+        assert all(np.unique(x).size <= 3 for x in moved) and np.mean([np.unique(x).size < x.size for x in moved]) > 0.5
 
 
 def test_dropout_draws_a_fresh_mask_each_call_with_rate_p():

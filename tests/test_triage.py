@@ -6,21 +6,21 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from reference._engine import triage
 from reference import Floats, Spec, Twin
-from reference._engine.checks import CHECKS, finite_differences
+from reference._builtin.specs import BY_NAME
+from reference._engine import triage
+from reference._engine.checks import CHECKS, Check, run_checks
 from reference._engine.compare import compare
+from reference._engine.verdict import TRIES_PER_SIZE, run_spec, smaller_failure
+from reference._report.cli import main
 from reference._report.hints import errors_by_step, hint
 from reference._report.reproduce import build_example
 from reference._report.table import Progress, failure_report, format_row
 from reference._selftest.planted import CATALOG, variant_spec
-from reference._builtin.specs import BY_NAME
-from reference._engine.verdict import TRIES_PER_SIZE, run_spec, smaller_failure
-from reference._report.cli import main
 from reference._spec.tolerances import FINITE_DIFFERENCES, TORCH
 
 RNG = np.random.default_rng(0)
@@ -80,22 +80,79 @@ def test_triage_says_which_source_disagrees(results, verdict):
     assert triage.is_artefact(results) == (verdict == triage.ARTEFACT)
 
 
-def test_finite_differences_alone_disagreeing_are_redrawn_not_blamed():
-    # ReLU without its kink margin: at x = 0 central differences see half the slope. With
-    # the twin to arbitrate, that example is redrawn; hypothesis draws 0 so often that most
-    # are, and the row then fails asking for the kink; without a twin it is a failure.
+INF, NAN = np.inf, np.nan
+
+
+@pytest.mark.parametrize("actual, expected, words", [
+    ([1.0, INF, -INF], [1.0, INF, -INF], None),
+    ([INF], [1e3], "inf never matches a finite value"),
+    ([1e3], [-INF], "inf never matches a finite value"),
+    ([INF], [-INF], "infinities of opposite sign"),
+    ([NAN], [NAN], "nan matches nothing"),
+    ([1.0, NAN], [1.0, 2.0], "nan matches nothing"),
+])
+def test_a_non_finite_value_matches_only_the_same_infinity(actual, expected, words):
+    found = compare("torch", "L", "output", np.array(actual), np.array(expected), TORCH, ("scratch", "torch"))
+    assert found.ok == (words is None)
+    assert words is None or words in found.message and "1 with" in found.message
+
+
+def test_an_infinite_value_counts_as_the_worst_element():
+    found = compare("torch", "L", "output", np.array([1.0, INF, 5.0]), np.array([1.5, 2.0, 5.0]), TORCH)
+    assert "2 of 3 elements differ (1 with inf); worst at index (1,)" in found.message
+    assert found.error == INF
+
+
+def _contract_failure():
+    return compare("contract", "L", "output (second call)", TRUE, TRUE * 2, TORCH)
+
+
+@pytest.mark.parametrize("results, verdict", [
+    ([_fd(TRUE, TRUE + NAN), _tw(TRUE, TRUE)], triage.NON_FINITE),
+    ([_fd(TRUE, np.where(TRUE > 0, INF, TRUE)), _tw(TRUE, TRUE)], triage.NON_FINITE),
+    ([_fd(TRUE, TRUE * 1.01), _tw(TRUE, TRUE), _contract_failure()], triage.SPOILED),
+])
+def test_finite_differences_alone_are_no_artefact_when_not_finite_or_another_check_failed(results, verdict):
+    assert [f.verdict for f in triage.triage(results)] == [verdict]
+    assert not triage.is_artefact(results)
+
+
+def _relu_without_kink_margin():
     relu = BY_NAME["ReLU"]
-    bare = dataclasses.replace(relu, name="ReLU-at-kink",
-                               inputs={"x": dataclasses.replace(relu.inputs["x"], kinks=())})
-    at_kink = build_example(bare, {"batch": 1, "n_features": 2}, 0, {}, {"x": np.array([[0.0, 1.5]])})
+    return dataclasses.replace(relu, name="ReLU-at-kink", inputs={"x": dataclasses.replace(relu.inputs["x"], kinks=())})
 
-    @settings(database=None, max_examples=5)
-    @given(st.just(at_kink))
-    def checked(example):
-        finite_differences(example)
 
-    with pytest.raises(Unsatisfiable):  # the only example there is, redrawn every time
-        checked()
+def test_an_artefact_is_redrawn_only_when_no_other_check_failed():
+    spec = _relu_without_kink_margin()
+    example = build_example(spec, {"batch": 1, "n_features": 3}, 0, {}, {"x": np.array([[0.0, 1.0, -1.0]])})
+    differences, twin = CHECKS[:2]
+    assert _checked(example, (differences, twin)) is None  # central differences see half the slope at x = 0
+    fails = Check("always_fails", "contract", lambda example: [_contract_failure()])
+    results = _checked(example, (differences, twin, fails))
+    assert [f.verdict for f in triage.triage(results)] == [triage.SPOILED]
+
+
+def _checked(example, checks):
+    """run_checks inside a hypothesis test, where it may redraw: its results, or None if redrawn."""
+    found = []
+
+    @settings(max_examples=1, database=None, phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
+    @given(st.just(example))
+    def run(example):
+        found.append(run_checks(example, checks))
+
+    try:
+        run()
+    except Unsatisfiable:
+        return None
+    return found[0]
+
+
+def test_finite_differences_alone_disagreeing_are_redrawn_not_blamed():
+    # ReLU without its kink margin: hypothesis draws x = 0 so often that most examples are
+    # redrawn (finite differences see half the slope there, PyTorch agrees with backward),
+    # and the row fails asking for the kink; without a twin the disagreement is a failure.
+    bare = _relu_without_kink_margin()
     row = run_spec(bare, 30, 0)
     assert not row.passed and row.redrawn > 0
     assert "A kink the spec does not declare" in failure_report(row)

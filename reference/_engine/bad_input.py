@@ -104,4 +104,6 @@ def _state(example, layer):
 
 
 def _same_state(a, b):
+    # Whether anything changed, not whether values agree: a NaN that was there before is no
+    # change (a NaN gradient is the finding of the checks that compare values).
     return all(set(x) == set(y) and all(np.array_equal(x[k], y[k], equal_nan=True) for k in x) for x, y in zip(a, b))

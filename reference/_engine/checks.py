@@ -1,26 +1,27 @@
 """The generic checks. Each takes an Example and returns a list of Comparisons.
 
 finite differences: backward(G) against central differences of L = sum(G * forward).
-torch: forward output and every gradient against the PyTorch twin.
+torch: forward output and every gradient against the PyTorch twin, on the drawn inputs and
+  on inputs moved onto their declared kinks and ties (the conventions where no derivative is).
 contract: the layer contract of DESIGN.md, rule by rule.
 """
 import copy
 import dataclasses
-import traceback
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 from hypothesis import reject
-from hypothesis.errors import UnsatisfiedAssumption
 
 from .._spec import tolerances
+from .._spec.spec import Floats
 from .bad_input import rejects_bad_input
 from .compare import compare, rule
+from .crash import raised
 from .fd_check import finite_difference_results
-from .run import backward, forward, forward_backward
-from .strategies import freeze_randomness
-from .triage import is_artefact
+from .run import backward, forward, forward_backward, gradients
+from .strategies import at_kinks_and_ties, freeze_randomness
+from .triage import AT_KINKS, is_artefact
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def finite_differences(example, every_element=False):
     """See fd_check.py for what is perturbed and how much disagreement is allowed."""
     results, layer, args = finite_difference_results(example, every_element)
     if not all(c.ok for c in results) and _artefact(example, layer, args, results):
-        reject()  # finite differences alone disagree (a kink, round-off): redraw, don't blame the layer
+        return [dataclasses.replace(c, artefact=True) for c in results]  # redrawn by run_checks
     return results
 
 
@@ -54,26 +55,47 @@ def every_element_checks():
 
 def _artefact(example, used, args, results):
     """Finite differences alone disagree: PyTorch agrees with the layer's output and
-    gradients, and the layer used for the differences still computes what a fresh one
-    does (a layer that keeps state between calls spoils its own differences: not an artefact)."""
+    gradients, every value is finite, and the layer used for the differences still computes
+    what a fresh one does (a layer that keeps state between calls spoils its own
+    differences: not an artefact)."""
     if example.spec.twin is None or not is_artefact(results + torch_twin(example)):
         return False
-    again, fresh = forward(example, used, args), forward(example, example.fresh_layer(), args)
-    return np.array_equal(np.asarray(again), np.asarray(fresh))
+    again, fresh = np.asarray(forward(example, used, args)), np.asarray(forward(example, example.fresh_layer(), args))
+    return bool(np.all(np.isfinite(again))) and np.array_equal(again, fresh)
 
 
 def torch_twin(example):
+    return _against_twin(example, example.args)
+
+
+def kinks_and_ties(example):
+    """Where the derivative is not defined, the layer follows PyTorch's convention: output and
+    gradients against the twin with the inputs exactly at their declared kinks (ReLU's 0 and
+    -0) and, for an input declared distinct (a maximum over it), tied. Finite differences
+    cannot judge these points, so every other check draws values away from them."""
+    spec = example.spec
+    rng = np.random.default_rng([example.seed, 6])
+    args = {k: at_kinks_and_ties(spec.inputs[k], v, rng) if _has_kinks(spec.inputs[k]) else v
+            for k, v in example.args.items()}
+    return _against_twin(example, args, AT_KINKS)
+
+
+def _has_kinks(decl):
+    return isinstance(decl, Floats) and decl.differentiable and bool(decl.kinks or decl.distinct)
+
+
+def _against_twin(example, args, label=""):
     from .torch_twin import run_twin  # torch is imported only when a twin runs
 
     spec, name = example.spec, example.spec.name
-    out, inputs, params = forward_backward(example)
-    t_out, t_inputs, t_params = run_twin(spec.twin, example.config, example.layer.params,
-                                         example.args, spec.wrt, example.upstream)
+    out, inputs, params = forward_backward(example, args=args)
+    t_out, t_inputs, t_params = run_twin(spec.twin, example.config, example.layer.params, args, spec.wrt,
+                                         example.upstream)
     sides = ("scratch", "torch")
-    results = [compare("torch", name, "output", np.asarray(out), t_out, tolerances.TORCH, sides)]
-    results += [compare("torch", name, f"input {k}", inputs[k], t_inputs[k], tolerances.TORCH, sides)
+    results = [compare("torch", name, f"output{label}", np.asarray(out), t_out, tolerances.TORCH, sides)]
+    results += [compare("torch", name, f"input {k}{label}", inputs[k], t_inputs[k], tolerances.TORCH, sides)
                 for k in spec.wrt]
-    results += [compare("torch", name, f"param {k}", params.get(k), t_params[k], tolerances.TORCH, sides)
+    results += [compare("torch", name, f"param {k}{label}", params.get(k), t_params[k], tolerances.TORCH, sides)
                 for k in t_params]
     return results
 
@@ -131,21 +153,44 @@ def params_unchanged_by_backward(example):
 
 
 def stateless(example):
-    """A second forward/backward on the same input, after one on another input, agrees with the first.
+    """A forward/backward on another input, after one on this input, agrees with a fresh
+    layer's; a second one on this input, after that, agrees with the first.
 
-    Catches hidden state carried between calls (an RNN that continues from its last h)
-    and gradients accumulated across backward calls instead of overwritten.
+    Catches hidden state carried between calls (an RNN that continues from its last h, a
+    cache that only the first call fills) and gradients accumulated across calls.
     """
     spec, name = example.spec, example.spec.name
     layer = example.fresh_layer()
     params = copy.deepcopy(layer.params)
-    first = forward_backward(example, layer)
+
+    def call(args):
+        for key, value in params.items():  # a changed param is params_unchanged_by_backward's finding
+            layer.params[key][...] = value
+        return forward_backward(example, layer, args)
+
+    first = call(example.args)
     other_args = {k: (v * 0.5 + 0.25 if k in spec.wrt else v) for k, v in example.args.items()}
-    forward_backward(example, layer, other_args)
-    for key, value in params.items():  # a changed param is params_unchanged_by_backward's finding
-        layer.params[key][...] = value
-    second = forward_backward(example, layer)
-    return _same_results(name, first, second, "second call")
+    results = _same_results(name, forward_backward(example, args=other_args), call(other_args),
+                            "another input after this one", sides=("fresh layer", "after a call"))
+    return results + _same_results(name, first, call(example.args), "second call")
+
+
+def backward_twice(example):
+    """On one forward, backward(G) twice gives the same gradients, and a backward(G2) between
+    them changes neither: backward must not edit what forward cached (torch.autograd.gradcheck's
+    "Backward is not reentrant"). A loss's backward() takes no G: it is called twice."""
+    name = example.spec.name
+    layer = example.fresh_layer()
+    forward(example, layer, example.args)
+    first = (None, *gradients(example, layer))
+    results = _same_results(name, first, (None, *gradients(example, layer)), "second backward",
+                            sides=("first backward", "second backward"))
+    if not example.spec.loss:
+        other = np.random.default_rng([example.seed, 5]).standard_normal(example.upstream.shape)
+        backward(example, layer, other)
+        results += _same_results(name, first, (None, *gradients(example, layer)), "backward after another G",
+                                 sides=("first backward", "backward(G) after backward(G2)"))
+    return results
 
 
 def output_owned(example):
@@ -192,21 +237,24 @@ def _same_results(name, expected, actual, label, sides=("first call", "second ca
 
 
 def run_checks(example, checks=None):
-    """Run every applicable check; an exception inside one becomes a failed Comparison."""
+    """Run every applicable check; an exception inside one becomes a failed Comparison, and an
+    example that could not be built is its failure alone. The example is redrawn (reject)
+    when its only failures are finite-difference artefacts: decided after every check has
+    run, so that an artefact never hides another failure."""
+    if example.failure is not None:  # the example could not be built: nothing to check
+        return [example.failure]
     results = []
     for check in CHECKS if checks is None else checks:
         if not check.applies(example.spec):
             continue
         try:
             found = check.run(example)
-        except UnsatisfiedAssumption:
-            raise  # the example is redrawn (see finite_differences)
         except Exception as exc:  # noqa: BLE001 - a crash is a finding to report, not to hide
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            found = [rule(check.kind, example.spec.name, check.name, False,
-                          f"raised {type(exc).__name__}: {exc} "
-                          f"(at {where.filename}:{where.lineno}, in {where.name})")]
+            found = [rule(check.kind, example.spec.name, check.name, False, raised(exc))]
         results += [dataclasses.replace(c, by=check.name) for c in found]
+    failures = [c for c in results if not c.ok]
+    if failures and all(c.artefact for c in failures):
+        reject()  # finite differences alone disagree (a kink, round-off): redraw, don't blame the layer
     return results
 
 
@@ -219,10 +267,13 @@ def _describe(value):
 CHECKS = (
     Check("finite_differences", "finite differences", finite_differences),
     Check("torch_twin", "torch", torch_twin, applies=lambda spec: spec.twin is not None),
+    Check("kinks_and_ties", "torch", kinks_and_ties,
+          applies=lambda spec: spec.twin is not None and any(map(_has_kinks, spec.inputs.values()))),
     Check("types_and_shapes", "contract", types_and_shapes),
     Check("arguments_unchanged", "contract", arguments_unchanged),
     Check("params_unchanged_by_backward", "contract", params_unchanged_by_backward),
     Check("stateless", "contract", stateless),
+    Check("backward_twice", "contract", backward_twice),
     Check("linear_in_upstream", "contract", linear_in_upstream, applies=lambda spec: not spec.loss),
     Check("output_owned", "contract", output_owned, applies=lambda spec: not spec.loss),
     Check("rejects_bad_input", "contract", rejects_bad_input),

@@ -25,10 +25,29 @@ class Comparison:
     expected: object = field(default=None, repr=False, compare=False)
     sides: tuple = ("analytic", "numeric")
     tolerance: object = field(default=None, repr=False, compare=False)
+    # Finite differences alone disagreed (PyTorch agrees, the layer stays consistent): the
+    # example is redrawn unless another check failed on it (checks.run_checks).
+    artefact: bool = False
 
     def __str__(self):
         status = "ok" if self.ok else "FAILED"
         return f"[{self.check}] {self.layer} {self.what}: {status}" + (f"\n  {self.message}" if self.message else "")
+
+
+def matches(actual, expected, tolerance):
+    """Element by element: a finite pair within the allowance, or the same infinity on both
+    sides. A non-finite value never matches a finite one (the allowance, which grows with
+    |a|, would be infinite), and NaN matches nothing."""
+    return _gaps(actual, expected, tolerance)[0]
+
+
+def _gaps(actual, expected, tolerance):
+    """(matches, |a - b| with 0 where the same infinity is on both sides, the allowance)."""
+    finite = np.isfinite(actual) & np.isfinite(expected)
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap, allowed = np.abs(actual - expected), tolerance.allowed(actual, expected)
+        same_infinity = np.isinf(actual) & (actual == expected)
+        return np.where(finite, gap <= allowed, same_infinity), np.where(same_infinity, 0.0, gap), allowed
 
 
 def compare(check, layer, what, actual, expected, tolerance, sides=("analytic", "numeric")):
@@ -46,24 +65,37 @@ def compare(check, layer, what, actual, expected, tolerance, sides=("analytic", 
         return failed(f"dtype differs: {a_name} {actual.dtype}, {e_name} {expected.dtype}")
     if actual.size == 0:
         return Comparison(check, layer, what, True)
-    diff = np.abs(actual - expected)
-    allowed = tolerance.allowed(actual, expected)
-    within = diff <= allowed  # NaN counts as a mismatch
-    error = float(diff.max())  # NaN if either side has one
+    within, gap, allowed = _gaps(actual, expected, tolerance)
+    error = float(gap.max())  # inf or NaN where a side is non-finite and the other is not the same
     if within.all():
         return Comparison(check, layer, what, True, error, actual=actual, expected=expected, sides=sides,
                           tolerance=tolerance)
     bad = ~within
-    excess = np.where(np.isnan(diff), np.inf, diff / allowed)
-    worst = np.unravel_index(np.argmax(excess), actual.shape)
+    with np.errstate(invalid="ignore"):
+        excess = np.where(np.isfinite(gap), gap / allowed, np.inf)  # a non-finite mismatch is the worst
+    worst = np.unravel_index(np.argmax(np.where(bad, excess, -1.0)), actual.shape)
     index = tuple(int(i) for i in worst)
-    return failed(
-        f"{int(bad.sum())} of {actual.size} elements differ; worst at index {index}: "
-        f"{a_name}={float(actual[worst])!r}, {e_name}={float(expected[worst])!r}, "
-        f"|diff|={diff[worst]:.3g} > allowed {allowed[worst]:.3g} "
-        f"({tolerance})",
-        error,
-    )
+    a, e = float(actual[worst]), float(expected[worst])
+    why = (f"|diff|={gap[worst]:.3g} > allowed {allowed[worst]:.3g} ({tolerance})" if np.isfinite(gap[worst])
+           else _why_no_match(a, e))
+    return failed(f"{int(bad.sum())} of {actual.size} elements differ{_non_finite_counts(actual, expected, bad)}; "
+                  f"worst at index {index}: {a_name}={a!r}, {e_name}={e!r}, {why}", error)
+
+
+def _non_finite_counts(actual, expected, bad):
+    """' (2 with inf, 1 with nan)': the failing elements with a non-finite side, if any."""
+    nan = bad & (np.isnan(actual) | np.isnan(expected))
+    inf = bad & ~nan & (np.isinf(actual) | np.isinf(expected))
+    counts = [f"{int(n.sum())} with {name}" for name, n in (("inf", inf), ("nan", nan)) if n.any()]
+    return f" ({', '.join(counts)})" if counts else ""
+
+
+def _why_no_match(a, e):
+    if np.isnan(a) or np.isnan(e):
+        return "nan matches nothing"
+    if np.isinf(a) and np.isinf(e):
+        return "infinities of opposite sign"
+    return "inf never matches a finite value"
 
 
 def rule(check, layer, what, ok, message=""):

@@ -50,5 +50,11 @@ def forward_backward(example, layer=None, args=None, upstream=None):
     layer = example.fresh_layer() if layer is None else layer
     args = example.args if args is None else args
     out = forward(example, layer, args)
+    return (out, *gradients(example, layer, upstream))
+
+
+def gradients(example, layer, upstream=None):
+    """(input grads, param grads) of one backward on the layer's last forward, as copies."""
     inputs = backward(example, layer, upstream)
-    return out, inputs, {name: np.copy(g) for name, g in layer.grads.items()}
+    return ({name: np.copy(g) for name, g in inputs.items()},
+            {name: np.copy(g) for name, g in layer.grads.items()})

@@ -1,12 +1,16 @@
 """Hypothesis strategies: sizes, values, and whole examples drawn from a spec."""
 import contextlib
 import copy
+import dataclasses
+
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from .._spec.spec import Floats, Labels, OneHot
+from .compare import rule
+from .crash import raised
 
 # Every dimension (batch, seq_len, features, nodes, classes) is drawn independently,
 # so 1 is common and unequal sizes are the rule: a transpose or a wrong reduction
@@ -34,6 +38,22 @@ def spread_apart(values, gap=KINK_MARGIN):
     spread = np.empty_like(flat)
     spread[order] = flat[order] + gap * np.arange(flat.size)
     return spread.reshape(values.shape)
+
+
+def at_kinks_and_ties(decl, values, rng):
+    """`values` moved onto the points finite differences are kept away from: about half the
+    elements exactly at a declared kink (half of those at -0.0 for a kink at 0), and for a
+    distinct input every value rounded to one of three levels, so that maxima tie."""
+    values = np.array(values, dtype=np.float64)
+    if decl.distinct and values.size:
+        low, span = values.min(), np.ptp(values)
+        values = low + np.round(2.0 * (values - low) / span) * span / 2.0 if span else values
+    for kink in decl.kinks:
+        at = rng.random(values.shape) < 1.0 / (1 + len(decl.kinks))
+        values[at] = kink
+        if kink == 0.0:
+            values[at & (rng.random(values.shape) < 0.5)] = -0.0
+    return values
 
 
 def floats(decl, shape):
@@ -70,11 +90,14 @@ class Example:
 
     seed: seeds the layer's generator (dropout masks) and G; the layer's generators are
     reset from it before every forward call, so every call sees the same randomness.
+    failure: None, or the failed rule of an example that could not be built (the spec's
+    build or the first forward raised), with what was drawn up to there.
     """
 
-    def __init__(self, spec, config, seed, layer, args, upstream):
+    def __init__(self, spec, config, seed, layer, args, upstream, failure=None):
         self.spec, self.config, self.seed = spec, config, seed
         self.layer, self.args, self.upstream = layer, args, upstream
+        self.failure = failure
 
     def __repr__(self):
         sizes = {k: v for k, v in self.config.items() if k not in ("rng", "seed")}
@@ -106,7 +129,10 @@ def examples(draw, spec):
     seed = draw(st.integers(0, 2**32 - 1))
     config["seed"] = seed
     config["rng"] = np.random.default_rng(seed)
-    layer = spec.build(config)
+    try:
+        layer = spec.build(config)
+    except Exception as exc:  # noqa: BLE001 - the layer's failure at these sizes is the finding
+        return _unbuilt(spec, config, seed, None, {}, "building the layer", exc)
     if not spec.wrt and not layer.params:
         raise ValueError(f"spec {spec.name}: nothing to differentiate: no Floats input and no parameter")
     for name, value in layer.params.items():
@@ -120,9 +146,18 @@ def examples(draw, spec):
         args[name] = draw(input_values(decl, shape, config))
     probe = copy.deepcopy(layer)
     freeze_randomness(probe, seed)
-    out = probe.forward(**copy.deepcopy(args))
+    try:
+        out = probe.forward(**copy.deepcopy(args))
+    except Exception as exc:  # noqa: BLE001 - the layer's failure on these inputs is the finding
+        return _unbuilt(spec, config, seed, layer, args, "forward on the drawn inputs", exc)
     upstream = np.random.default_rng([seed, 1]).standard_normal(np.shape(out))
     return Example(spec, config, seed, layer, args, upstream)
+
+
+def _unbuilt(spec, config, seed, layer, args, stage, exc):
+    """An Example that could not be built: its failure is the whole verdict (checks.run_checks)."""
+    failure = dataclasses.replace(rule("example", spec.name, stage, False, raised(exc)), by="example")
+    return Example(spec, config, seed, layer, args, None, failure)
 
 
 def drawn_examples(spec, seed_value, n_examples, keep=lambda example: example):
@@ -147,7 +182,8 @@ def drawn_examples(spec, seed_value, n_examples, keep=lambda example: example):
 def nontrivial(example):
     """How many parameter and input values are not 0 or +-1e-3 close to it: hypothesis's first
     draws are zeros and ones, where round-off does not show and many mistakes look alike."""
-    arrays = [*example.layer.params.values(), *example.args.values()]
+    params = {} if example.layer is None else example.layer.params  # None: the build raised
+    arrays = [*params.values(), *example.args.values()]
     return sum(int(np.count_nonzero(np.abs(np.asarray(a, dtype=float)) > 1e-3)) for a in arrays)
 
 

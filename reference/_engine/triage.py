@@ -9,9 +9,15 @@ and the PyTorch twin. Which pair disagrees says where the mistake is:
                             -> a bug or convention difference in forward, or a
                                parameter-map mistake (backward is consistent with it)
   finite differences alone  -> a kink or precision artefact: the example is redrawn,
-                               the layer is not blamed (checks.finite_differences)
+                               the layer is not blamed (checks.run_checks), unless the
+                               differences are not finite (an overflow or log(0) near the
+                               example) or another check failed on the same example
+  PyTorch, at kinks and ties -> the layer's convention where no derivative is defined
+                               (ReLU at 0, a tied maximum) is not PyTorch's
 """
 from dataclasses import dataclass, field
+
+import numpy as np
 
 BACKWARD = "backward disagrees with both finite differences and PyTorch: a bug in backward"
 FORWARD = ("backward agrees with finite differences of this forward but not with PyTorch: the forward "
@@ -19,6 +25,13 @@ FORWARD = ("backward agrees with finite differences of this forward but not with
 OUTPUT = "the forward output differs from PyTorch's: a bug or convention difference in forward"
 ARTEFACT = ("only finite differences disagree (backward agrees with PyTorch): a kink or precision "
             "artefact, not a layer bug")
+NON_FINITE = ("only finite differences disagree, and they are inf or nan: the output or the loss is not "
+              "finite near this example (an overflow, or a log of 0), not an artefact")
+SPOILED = ("only finite differences disagree (backward agrees with PyTorch), but another check failed on "
+           "this example: not an artefact")
+AT_KINKS = " (at kinks and ties)"  # what the kinks_and_ties check compares: "input x (at kinks and ties)"
+CONVENTION = ("differs from PyTorch where the derivative is not defined (the drawn inputs moved exactly onto "
+              "their declared kinks, a maximum's candidates tied): the convention there must be PyTorch's")
 NO_TWIN = "backward disagrees with finite differences (no PyTorch twin to arbitrate)"
 TWIN_ONLY = "differs from PyTorch (finite differences not run)"
 
@@ -34,22 +47,34 @@ def triage(results):
     """(finding, ...) for every failing input, parameter or output; contract failures as they are."""
     fd = {c.what: c for c in results if c.check == "finite differences" and c.actual is not None}
     tw = {c.what: c for c in results if c.check == "torch" and c.actual is not None}
+    compared = {id(c) for c in [*fd.values(), *tw.values()]}
+    others_failed = any(not c.ok and id(c) not in compared for c in results)
     findings = []
     for what in dict.fromkeys([*fd, *tw]):
         f, t = fd.get(what), tw.get(what)
         f_bad, t_bad = f is not None and not f.ok, t is not None and not t.ok
         if not (f_bad or t_bad):
             continue
-        if what == "output":
+        if what.endswith(AT_KINKS):
+            verdict = CONVENTION
+        elif what == "output":
             verdict = OUTPUT
         elif f_bad and t_bad:
             verdict = BACKWARD
         elif f_bad:
-            verdict = ARTEFACT if t is not None else NO_TWIN
+            verdict = _finite_differences_alone(f, t, others_failed)
         else:
             verdict = FORWARD if f is not None else TWIN_ONLY
         findings.append(Finding(what, verdict))
     return findings
+
+
+def _finite_differences_alone(fd, twin, others_failed):
+    if twin is None:
+        return NO_TWIN
+    if not (np.all(np.isfinite(fd.actual)) and np.all(np.isfinite(fd.expected))):
+        return NON_FINITE
+    return SPOILED if others_failed else ARTEFACT
 
 
 def is_artefact(results):

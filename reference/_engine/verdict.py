@@ -10,6 +10,7 @@ from hypothesis.errors import FailedHealthCheck, Unsatisfiable, UnsatisfiedAssum
 
 from .checks import CHECKS, run_checks
 from .compare import rule
+from .crash import raised
 from .strategies import drawn_examples, examples, nontrivial, own_constants_only
 from .triage import sizes
 
@@ -71,8 +72,8 @@ def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=
             if progress is not None:
                 progress.example(spec.name, row.examples, n_examples)
             for c in results:
-                column = _column(c)
-                if c.check != "contract":
+                if c.check in ("finite differences", "torch"):
+                    column = _column(c)
                     row.errors[column] = _worse(row.errors.get(column, 0.0), c.error)
                     row.used[column] = _worse(row.used.get(column, 0.0), allowance_used(c))
             row.contract_rules = max(row.contract_rules, sum(c.check == "contract" for c in results))
@@ -98,6 +99,11 @@ def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=
         typical = typical_failure(spec, found, seed_value, checks)
         if typical is not None:
             row.results, row.example = typical
+    except Exception as exc:  # noqa: BLE001 - the spec itself failed (a draw, a declaration): the row says so
+        failure = dataclasses.replace(rule("example", spec.name, "drawing an example", False, raised(exc)),
+                                      by="example")
+        row.failures, row.results = [failure], [failure]
+        row.caught_by.add("example")
     return row
 
 

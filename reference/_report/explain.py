@@ -4,7 +4,8 @@ values side by side, the errors per time step, and a hint when the difference ha
 known shape (hints.py)."""
 import numpy as np
 
-from .._engine.triage import BACKWARD, FORWARD, OUTPUT, TWIN_ONLY, sizes, triage
+from .._engine.compare import matches
+from .._engine.triage import BACKWARD, CONVENTION, FORWARD, OUTPUT, TWIN_ONLY, sizes, triage
 from .hints import errors_by_step, hint
 
 WORST = 3  # elements listed per failing array
@@ -25,7 +26,7 @@ def localise(finding, results, example):
     if len(arrays) < 2 or any(x.shape != arrays[0].shape for x in arrays):
         return [f"{name}: shape {np.shape(v)}" for name, v in columns]
     axes = axis_names(finding.what, example, arrays[0].ndim)
-    judged = tw if finding.verdict in (FORWARD, OUTPUT, TWIN_ONLY) or fd is None else fd
+    judged = tw if finding.verdict in (CONVENTION, FORWARD, OUTPUT, TWIN_ONLY) or fd is None else fd
     lines = _worst_elements(columns, reference, axes, judged.tolerance)
     steps = errors_by_step(analytic, reference, axes)
     if steps is not None:
@@ -40,8 +41,9 @@ def _worst_elements(columns, reference, axes, tolerance):
     """The WORST elements by |diff| / allowed, only those outside the tolerance."""
     analytic = np.asarray(columns[0][1], dtype=np.float64)
     reference = np.asarray(reference, dtype=np.float64)
-    excess = np.abs(analytic - reference) / tolerance.allowed(analytic, reference)
-    excess = np.where(np.isnan(excess), np.inf, excess)
+    with np.errstate(invalid="ignore", over="ignore"):
+        excess = np.abs(analytic - reference) / tolerance.allowed(analytic, reference)
+    excess = np.where(matches(analytic, reference, tolerance), 0.0, np.where(np.isfinite(excess), excess, np.inf))
     order = np.argsort(excess, axis=None)[::-1][:WORST]
     lines = []
     for flat in order:
@@ -64,7 +66,7 @@ def axis_names(what, example, ndim):
     """Dimension names of an input from its declaration, when the drawn rank is the declared one."""
     if not what.startswith("input "):
         return ()
-    decl = example.spec.inputs.get(what.split(" ", 1)[1])
+    decl = example.spec.inputs.get(what.split(" ")[1])  # "input x" or "input x (at kinks and ties)"
     dims = tuple(getattr(decl, "dims", ()))
     return dims if len(dims) == ndim and all(isinstance(d, str) for d in dims) else ()
 

@@ -24,7 +24,7 @@ def hint(analytic, reference, axes=(), sizes=None):
     if a.shape != r.shape:
         return f"shape {a.shape} where {r.shape} belongs"
     if not np.all(np.isfinite(a)):
-        return "backward produced inf or NaN (an overflow, or a log or division of 0?)"
+        return "inf or NaN here (an overflow, or a log or division of 0?)"
     scale = float(np.max(np.abs(r))) if r.size else 0.0
     if scale == 0.0:
         return "the true gradient is zero here, but backward's is not"

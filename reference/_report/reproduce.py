@@ -60,10 +60,10 @@ def snippet(example):
     large to print or the spec cannot be found again by its name."""
     spec = example.spec
     sizes = {k: v for k, v in example.config.items() if k not in ("rng", "seed")}
-    arrays = {**example.layer.params, **example.args}
-    if sum(np.size(v) for v in arrays.values()) > MAX_PRINTED or not _findable(spec):
+    drawn = {} if example.layer is None else example.layer.params  # None: the build raised
+    if sum(np.size(v) for v in [*drawn.values(), *example.args.values()]) > MAX_PRINTED or not _findable(spec):
         return ""
-    params = "{" + ", ".join(f"{k!r}: {_array(v)}" for k, v in example.layer.params.items()) + "}"
+    params = "{" + ", ".join(f"{k!r}: {_array(v)}" for k, v in drawn.items()) + "}"
     args = "{" + ", ".join(f"{k!r}: {_array(v)}" for k, v in example.args.items()) + "}"
     return "\n".join([
         "import numpy as np",

@@ -44,7 +44,7 @@ def failure_report(row):
     example = row.example
     if example is None:  # no example to show (every one was redrawn)
         return "\n".join(f"[{c.by or c.check}] {c.message}" for c in row.failures)
-    shapes = ", ".join(f"{k} {v.shape}" for k, v in example.args.items())
+    shapes = ", ".join(f"{k} {v.shape}" for k, v in example.args.items()) or "no inputs drawn"
     sized = ", ".join(f"{k}={v}" for k, v in sizes(example).items())
     command = row.rerun or f"python -m reference --layer {row.name} --seed {row.seed} --examples {row.n_examples}"
     lines = [explain(row.results, example),

@@ -19,9 +19,12 @@ import scratch
 
 @dataclass(frozen=True)
 class Planted:
-    """only: the one check expected to catch this bug (it shows that check earns its place).
+    """only: the one check expected to catch this bug (it shows that check earns its place);
+    "example" for a layer that fails before any check, while its example is built.
     twin: False checks the variant as a layer PyTorch has no module for (spec without a
     twin), where finite differences are the only gradient check.
+    build: builds the variant from the config, where the mistake is in the constructor
+    (swapping the class after the spec's build would skip it).
     """
 
     name: str
@@ -30,16 +33,18 @@ class Planted:
     cls: type
     only: str = ""
     twin: bool = True
+    build: object = None  # config -> the variant, for a mistake in the constructor itself
 
 
 def variant_spec(bug, spec):
-    """`spec` with its layer swapped for the buggy class after build (same state)."""
+    """`spec` with its layer swapped for the buggy class after build (same state), or built by
+    the bug's own build."""
     def build(config):
         layer = spec.build(config)
         layer.__class__ = bug.cls
         return layer
     twin = spec.twin if bug.twin else None
-    return dataclasses.replace(spec, name=f"{spec.name}:{bug.name}", build=build, twin=twin)
+    return dataclasses.replace(spec, name=f"{spec.name}:{bug.name}", build=bug.build or build, twin=twin)
 
 
 def scaled_gradient(spec, param, index, factor):
@@ -98,6 +103,27 @@ class FCGradsAccumulate(scratch.FC):
         return dx
 
 
+class FCBiasStepInBackward(scratch.FC):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.params["B"] -= 0.01 * self.grads["B"]  # no gradient depends on B: backward stays right
+        return dx
+
+
+class FCInputBufferFilledOnce(scratch.FC):
+    def forward(self, x):
+        buffer = self.cache
+        out = super().forward(x)
+        if buffer is not None and buffer.shape == self.cache.shape:
+            self.cache = buffer  # the buffer is reused, but x is copied into it only when allocated
+        return out
+
+
+class FCSqueezesInput(scratch.FC):
+    def forward(self, x):
+        return super().forward(np.squeeze(x))  # meant for a stray axis: a batch of 1 goes too
+
+
 class FCInputGradInGrads(scratch.FC):
     def backward(self, dout):
         dx = super().backward(dout)
@@ -152,6 +178,11 @@ class ReLUBackwardInPlace(scratch.ReLU):
     def _backward(self, x, y, dout):
         dout[x <= 0] = 0.0
         return dout
+
+
+class ReLUGradientAtZero(scratch.ReLU):
+    def _backward(self, x, y, dout):
+        return dout * (x >= 0)
 
 
 class ReLUForwardInPlace(scratch.ReLU):
@@ -319,12 +350,46 @@ class RNNBiasFromLastStep(scratch.SimpleRNN):
         return dx
 
 
+# --- Conv1d ---------------------------------------------------------------------------------
+class ConvOddKernelsOnly(scratch.Conv1d):
+    def __init__(self, in_channels, out_channels, kernel_size, initializer, **kwargs):
+        half = (kernel_size - 1) // 2  # 'same' padding, never used, but computed for every kernel
+        if 2 * half + 1 != kernel_size:
+            raise ValueError(f"ConvOddKernelsOnly: 'same' padding needs an odd kernel_size, got {kernel_size}")
+        super().__init__(in_channels, out_channels, kernel_size, initializer, **kwargs)
+
+
+# --- MaxPool2d ------------------------------------------------------------------------------
+class MaxPoolOffsetsIndicesInPlace(scratch.MaxPool2d):
+    def _pool_backward(self, dout, flat_shape, argmax):
+        argmax += flat_shape[-1] * np.arange(argmax.size).reshape(argmax.shape)  # window -> flat index
+        dflat = np.zeros(flat_shape)
+        dflat.flat[argmax.ravel()] = dout.ravel()
+        return dflat
+
+
+class MaxPoolEveryTiedMaximum(scratch.MaxPool2d):
+    def _pool(self, flat):
+        out = flat.max(axis=-1)
+        return out, flat == out[..., np.newaxis]
+
+    def _pool_backward(self, dout, flat_shape, maximal):
+        return maximal * dout[..., np.newaxis]
+
+
 # --- SoftmaxCrossEntropy --------------------------------------------------------------------
 class CELogOfSoftmax(scratch.SoftmaxCrossEntropy):
     def forward(self, scores, targets):
         super().forward(scores, targets)
         softmax, probs = self.cache
         return float(-(probs * np.log(softmax)).sum() / scores.shape[0])
+
+
+class CELogOfUnderflowedSoftmax(scratch.SoftmaxCrossEntropy):
+    def forward(self, scores, targets):
+        super().forward(scores, targets)
+        softmax, probs = self.cache
+        return float(-np.log((probs * softmax).sum(axis=1)).mean())
 
 
 class CESumNotMean(scratch.SoftmaxCrossEntropy):
@@ -351,13 +416,19 @@ CATALOG = (
             FCWeightOverBatch),
     Planted("bias-grad-wrong-axis", "FC", "bias gradient summed over the feature axis first", FCBiasWrongAxis),
     Planted("transposed-weight", "FC", "backward uses W instead of W.T for dx", FCTransposedWeight),
-    Planted("step-in-backward", "FC", "an SGD step taken inside backward, as in the exercise", FCStepInBackward, only="params_unchanged_by_backward"),
+    Planted("step-in-backward", "FC", "an SGD step taken inside backward, as in the exercise", FCStepInBackward),
+    Planted("bias-step-in-backward", "FC", "the bias stepped inside backward (no gradient depends on it)",
+            FCBiasStepInBackward, only="params_unchanged_by_backward"),
     Planted("grads-accumulate", "FC", "grads added to across backward calls instead of overwritten",
-            FCGradsAccumulate, only="stateless"),
+            FCGradsAccumulate),
+    Planted("input-buffer-filled-once", "FC", "x cached in a buffer reused across calls but filled only when "
+            "allocated: backward uses the first call's x", FCInputBufferFilledOnce, only="stateless"),
     Planted("input-grad-in-grads", "FC", "dx stored in grads too, which an optimizer then trips over",
             FCInputGradInGrads, only="types_and_shapes"),
     Planted("float32-output", "FC", "output cast to float32, weakening every float64 check", FCFloat32Output),
     Planted("no-validation", "FC", "no input checks: wrong sizes are sliced or broadcast silently", FCUnvalidated, only="rejects_bad_input"),
+    Planted("squeezed-input", "FC", "np.squeeze(x) in forward: a batch of 1 loses its axis and forward raises",
+            FCSqueezesInput, only="example"),
     Planted("sigmoid-precedence", "Sigmoid", "1/1+np.exp(-x) instead of 1/(1+np.exp(-x))", SigmoidPrecedence),
     Planted("sigmoid-derivative-of-input", "Sigmoid", "x*(1-x) instead of y*(1-y)", SigmoidDerivativeOfInput),
     Planted("tanh-not-squared", "Tanh", "1 - y instead of 1 - y**2", TanhDerivativeNotSquared),
@@ -367,6 +438,8 @@ CATALOG = (
     Planted("relu-mask-inverted", "ReLU", "gradient passed where x < 0 instead of x > 0", ReLUMaskInverted),
     Planted("relu-backward-in-place", "ReLU", "dx = dout; dx[x <= 0] = 0 zeroes the caller's dout",
             ReLUBackwardInPlace, only="arguments_unchanged"),
+    Planted("relu-gradient-at-zero", "ReLU", "gradient passed where x >= 0: 1 at the kink, where PyTorch "
+            "gives 0", ReLUGradientAtZero, only="kinks_and_ties"),
     Planted("relu-forward-in-place", "ReLU", "x[x < 0] = 0 overwrites the caller's input", ReLUForwardInPlace),
     Planted("softmax-global-max", "Softmax", "one global maximum subtracted instead of each row's",
             SoftmaxGlobalMax),
@@ -397,8 +470,20 @@ CATALOG = (
     Planted("rnn-clips-gradient", "SimpleRNN", "dh clipped to [-20, 20] inside backward (against exploding "
             "gradients)", RNNClipsGradient, only="linear_in_upstream"),
     Planted("rnn-bias-last-step", "SimpleRNN", "bias gradient from the last time step only", RNNBiasFromLastStep),
+    Planted("conv-odd-kernels-only", "Conv1d", "the constructor raises for an even kernel_size, which the spec "
+            "draws", ConvOddKernelsOnly, only="example",
+            build=lambda c: ConvOddKernelsOnly(c["in_channels"], c["out_channels"], c["kernel_size"],
+                                               scratch.SimpleInitializer(rng=c["rng"]), stride=c["stride"],
+                                               padding=c["padding"])),
+    Planted("maxpool-index-offset-in-place", "MaxPool2d", "backward turns the cached window indices into "
+            "flat ones in place: a second backward is wrong or raises", MaxPoolOffsetsIndicesInPlace,
+            only="backward_twice"),
+    Planted("maxpool-every-tied-maximum", "MaxPool2d", "the gradient goes to every maximal element of a tied "
+            "window, not to the first as in PyTorch", MaxPoolEveryTiedMaximum, only="kinks_and_ties"),
     Planted("ce-log-of-softmax", "SoftmaxCrossEntropy", "log(softmax(x)): log of an underflowed 0 is -inf",
             CELogOfSoftmax),
+    Planted("ce-infinite-loss", "SoftmaxCrossEntropy", "-log(softmax[target]): a target probability that "
+            "underflows to 0 makes the loss inf", CELogOfUnderflowedSoftmax),
     Planted("ce-sum-not-mean", "SoftmaxCrossEntropy", "loss summed over the batch, gradient still averaged",
             CESumNotMean),
     Planted("ce-backward-not-averaged", "SoftmaxCrossEntropy", "gradient not divided by the batch",

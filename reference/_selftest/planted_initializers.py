@@ -1,8 +1,11 @@
-"""Planted initializer bugs: wrong rules people really write, caught by the statistical check.
+"""Planted initializer bugs: wrong rules people really write, caught by the statistical check,
+and layers that call a correct initializer with the wrong fans, caught as built.
 
-Each entry is checked by `initializer_stats.check_initializer` against the rule of the
-initializer it imitates (the rule the user meant); `python -m reference --self-test` and
-tests/test_planted.py require each to be caught.
+Each INITIALIZER_CATALOG entry is checked by `initializer_stats.check_initializer` against
+the rule of the initializer it imitates (the rule the user meant), each BUILT_CATALOG entry
+by `initializer_stats.check_built` as the layer's constructor draws its weights with that
+rule's initializer; `python -m reference --self-test` and tests/test_planted.py require
+each to be caught.
 """
 from dataclasses import dataclass
 
@@ -83,4 +86,33 @@ INITIALIZER_CATALOG = (
                        lambda rng: SimpleVarianceAsStd(SIGMA, rng=rng)),
     PlantedInitializer("simple-nonzero-mean", stats.simple_rule(SIGMA), "weights shifted by 0.1 sigma",
                        lambda rng: SimpleNonZeroMean(SIGMA, rng=rng)),
+)
+
+
+@dataclass(frozen=True)
+class PlantedBuilt:
+    name: str
+    layer: str  # the built_layers.BUILT entry it is built as
+    rule: stats.Rule
+    description: str
+    cls: type
+    make: object  # rng -> the (correct) initializer of the rule
+
+
+class ConvFanInWithoutKernel(scratch.Conv2d):
+    def fans(self):
+        return self.in_channels, super().fans()[1]
+
+
+class ConvFanOutWithoutKernel(scratch.Conv1d):
+    def fans(self):
+        return super().fans()[0], self.out_channels
+
+
+BUILT_CATALOG = (
+    PlantedBuilt("conv-fan-in-without-kernel", "Conv2d", stats.HE, "fan_in = in_channels, without the kernel "
+                 "area", ConvFanInWithoutKernel, scratch.HeInitializer),
+    PlantedBuilt("conv-xavier-fan-out-no-kernel", "Conv1d", stats.XAVIER, "fan_out = out_channels, without "
+                 "the kernel area (initializer.W(in_channels * kernel area, out_channels))", ConvFanOutWithoutKernel,
+                 scratch.XavierInitializer),
 )

@@ -3,9 +3,10 @@ import numpy as np
 
 from .._engine.verdict import run_spec
 from .._spec.project import builtin_specs
-from .initializer_stats import check_initializer
+from .built_layers import BY_LAYER
+from .initializer_stats import check_built, check_initializer
 from .planted import CATALOG, variant_spec
-from .planted_initializers import INITIALIZER_CATALOG
+from .planted_initializers import BUILT_CATALOG, INITIALIZER_CATALOG
 
 
 def self_test(n_examples, seed_value):
@@ -21,6 +22,10 @@ def self_test(n_examples, seed_value):
         failures = check_initializer(bug.make, bug.rule, seed=seed_value)
         checked_as = type(bug.make(np.random.default_rng(0))).__mro__[1].__name__
         outcomes.append(_print_outcome(bug, checked_as, bool(failures), "initializer_statistics"))
+    for bug in BUILT_CATALOG:
+        failures = check_built(BY_LAYER[bug.layer], bug.cls, bug.make, bug.rule, seed=seed_value)
+        checked_as = f"{bug.layer}, {bug.make.__name__}"
+        outcomes.append(_print_outcome(bug, checked_as, bool(failures), "initializer_statistics_as_built"))
     escaped = [name for name, caught in outcomes if not caught]
     caught = len(outcomes) - len(escaped)
     print(f"caught {caught} of {len(outcomes)} planted bugs ({100 * caught / len(outcomes):.0f}%)"

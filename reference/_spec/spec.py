@@ -15,7 +15,9 @@ class Floats:
     """A differentiable float64 input. Values are drawn uniformly in [low, high].
 
     kinks: points where the layer is not differentiable; drawn values are moved at
-      least KINK_MARGIN away from them so that finite differences never straddle one.
+      least KINK_MARGIN away from them so that finite differences never straddle one,
+      and the kinks_and_ties check puts values exactly on them (0 and -0 for a kink at 0)
+      to compare the layer's convention there with the twin's.
     row_offsets: if given, each row (all axes but the last) is shifted by one of these,
       so that rows on very different scales occur (this is what exposes a softmax
       that subtracts one global maximum instead of each row's).
@@ -25,7 +27,9 @@ class Floats:
       The drawn ranks are 1 (the last dimension alone), len(dims), and len(dims) + 1.
     min_rank: with any_shape, ranks below this are not drawn (Flatten needs a batch axis).
     distinct: all values at least KINK_MARGIN apart, so that no two tie: a maximum has a
-      kink wherever two candidates tie, and finite differences must not straddle it.
+      kink wherever two candidates tie, and finite differences must not straddle it. It
+      declares the ties: the kinks_and_ties check rounds the values to three levels, so
+      that maxima tie, and compares the layer's convention with the twin's.
     """
 
     dims: tuple
