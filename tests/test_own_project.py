@@ -1,7 +1,9 @@
 """A project of its own (examples/own_project: Swish and attention, their specs, no test code)
 checked through the public surface: the pytest plugin, `python -m reference`, `check --like`.
 
-Each test runs the commands in a copy of the project, in a subprocess, as a user would.
+Each test runs the commands in a copy of the project: in a subprocess, as a user would, where
+a fresh interpreter matters (a whole run, a user's module shadowing this project's, hypothesis's
+own defaults); in this process otherwise (the interpreter and torch start once).
 """
 import os
 import shutil
@@ -26,6 +28,31 @@ def run(folder, *args, env=None):
 
 
 @pytest.fixture
+def here(monkeypatch, capsys, hypothesis_state):
+    """run(folder, "pytest" or "reference", *args) in this process, in `folder`: what it
+    imported from there, sys.path and hypothesis's profiles are put back afterwards."""
+    def run_here(folder, command, *args):
+        modules, path = set(sys.modules), list(sys.path)
+        monkeypatch.chdir(folder)
+        monkeypatch.setenv("CI", "true")
+        monkeypatch.delenv("HYPOTHESIS_PROFILE", raising=False)
+        try:
+            if command == "pytest":
+                status = pytest.main(list(args))
+            else:
+                from reference._report.cli import main
+                status = main(list(args))
+        finally:
+            for name in set(sys.modules) - modules:
+                if str(folder) in str(getattr(sys.modules[name], "__file__", None)):
+                    del sys.modules[name]
+            sys.path[:] = path
+        out = capsys.readouterr()
+        return int(status), out.out + out.err
+    return run_here
+
+
+@pytest.fixture
 def project(tmp_path):
     return Path(shutil.copytree(EXAMPLE, tmp_path / "own_project", ignore=shutil.ignore_patterns("__pycache__")))
 
@@ -37,19 +64,23 @@ def break_swish(project, line):
     layers.write_text(source.replace(SWISH_BACKWARD, line))
 
 
-def test_pytest_and_the_main_job_check_both_layers(project):
+def test_pytest_and_the_main_job_check_both_layers_whatever_the_users_modules_are_named(project, here):
+    # a module of the user's named like this project's package must not break theirs
+    (project / "scratch.py").write_text("FC = None\n")
     status, out = run(project, "pytest", "-p", "no:cacheprovider", "-v")
     assert status == 0, out
     assert "own_layers/specs.py::check_layer[Swish] PASSED" in out
     assert "own_layers/specs.py::check_layer[Attention] PASSED" in out
     assert "reference: specs own_layers.specs:SPECS from " in out and "hypothesis profile ci" in out
-    status, out = run(project, "reference", "--examples", "5")
+    status, out = here(project, "reference", "--examples", "5")
     assert status == 0, out
     assert [line.split()[0] for line in out.splitlines()[1:3]] == ["Swish", "Attention"]
     assert "2 of 2 layers pass" in out
+    status, out = run(project, "reference", "--examples", "3", "--builtin", "--layer", "FC")
+    assert status == 2 and "`import scratch` finds" in out and "rename that module" in out
 
 
-def test_a_broken_backward_fails_with_the_report_and_its_rerun_command_reproduces_it(project):
+def test_a_broken_backward_fails_with_the_report_and_its_rerun_command_reproduces_it(project, here):
     break_swish(project, "        return dout * (s + x * s * (1.0 - s)) / len(x)\n")
     status, out = run(project, "pytest", "-p", "no:cacheprovider")
     assert status == 1
@@ -58,34 +89,27 @@ def test_a_broken_backward_fails_with_the_report_and_its_rerun_command_reproduce
     assert "Traceback" not in out and "1 failed, 1 passed" in out
     rerun = next(line.split("rerun: ", 1)[1] for line in out.splitlines() if "rerun: " in line)
     assert rerun.startswith("python -m reference --layer Swish --seed 0 --examples 20")
-    status, again = run(project, *rerun.split()[2:])
+    status, again = here(project, *rerun.split()[2:])
     assert status == 1
+
     def elements(text):  # pytest's summary repeats the report on CI: each line once
         return list(dict.fromkeys(line for line in text.splitlines() if line.startswith("        at ")))
     assert elements(again) == elements(out) != []
 
 
-def test_a_scratch_module_of_the_users_own_breaks_nothing_of_theirs(project):
-    (project / "scratch.py").write_text("FC = None  # a module of the user's, named like this project's package\n")
-    status, out = run(project, "pytest", "-p", "no:cacheprovider", "-q", "-k", "Swish")
-    assert status == 0, out
-    status, out = run(project, "reference", "--examples", "3", "--builtin", "--layer", "FC")
-    assert status == 2 and "`import scratch` finds" in out and "rename that module" in out
-
-
-def test_check_accepts_a_declared_spec_as_like(project):
+def test_check_accepts_a_declared_spec_as_like(project, here):
     (project / "elsewhere.py").write_text(
         "from own_layers.layers import Swish\n\n\nclass MySwish(Swish):\n    pass\n")
-    status, out = run(project, "reference", "check", "elsewhere.py:MySwish", "--like", "Swish", "--examples", "5")
+    status, out = here(project, "reference", "check", "elsewhere.py:MySwish", "--like", "Swish", "--examples", "5")
     assert status == 0, out
     assert "elsewhere.MySwish, checked like Swish:" in out
 
 
-def test_only_a_run_without_paths_or_naming_the_specs_file_collects_the_specs(project):
+def test_only_a_run_without_paths_or_naming_the_specs_file_collects_the_specs(project, here):
     (project / "test_other.py").write_text("def test_other():\n    pass\n")
-    _, out = run(project, "pytest", "-p", "no:cacheprovider", "--co", "-q", "test_other.py")
+    _, out = here(project, "pytest", "-p", "no:cacheprovider", "--co", "-q", "test_other.py")
     assert "check_layer" not in out and "test_other.py::test_other" in out
-    _, out = run(project, "pytest", "-p", "no:cacheprovider", "--co", "-q", "own_layers/specs.py")
+    _, out = here(project, "pytest", "-p", "no:cacheprovider", "--co", "-q", "own_layers/specs.py")
     assert "own_layers/specs.py::check_layer[Swish]" in out and "test_other" not in out
 
 
@@ -146,16 +170,16 @@ def test_without_a_table_the_plugin_does_nothing(tmp_path):
     ('specs = "own_layers.specs:NOPE"', "has no NOPE"),
     ('specs = "own_layers.layers:Swish"', "must be a sequence of Spec"),
 ])
-def test_a_wrong_declaration_is_named(project, table, message):
+def test_a_wrong_declaration_is_named(project, here, table, message):
     """By the main job; the plugin shares its loader (and is shown failing below)."""
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('specs = "own_layers.specs:SPECS"', table))
-    status, out = run(project, "reference")
+    status, out = here(project, "reference")
     assert status == 2 and message in out, out
 
 
-def test_a_wrong_declaration_fails_pytest_with_its_message(project):
+def test_a_wrong_declaration_fails_pytest_with_its_message(project, here):
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace(":SPECS", ":NOPE"))
-    status, out = run(project, "pytest", "-p", "no:cacheprovider", "-q")
+    status, out = here(project, "pytest", "-p", "no:cacheprovider", "-q")
     assert status not in (0, 5) and "reference: own_layers.specs" in out and "has no NOPE" in out, out

@@ -108,10 +108,11 @@ def specs_for_run(builtin=False, start=None):
     project = find_project(start)
     if project is None:
         return builtin_specs(), "the built-in specs (no pyproject.toml with [tool.reference] here)"
+    extra = builtin_specs() if builtin and project.specs != BUILTIN else ()  # first: its error is quick
     specs = load_specs(project.specs, project.root)
     source = f"{project.specs} ([tool.reference] in {project.pyproject})"
-    if builtin and project.specs != BUILTIN:
-        specs = _unique(specs + builtin_specs(), f"{project.specs} and the built-in specs")
+    if extra:
+        specs = _unique(specs + extra, f"{project.specs} and the built-in specs")
         source += " and the built-in specs"
     return specs, source
 
