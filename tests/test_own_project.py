@@ -37,7 +37,11 @@ def here(monkeypatch, capsys, hypothesis_state):
         monkeypatch.setenv("CI", "true")
         monkeypatch.delenv("HYPOTHESIS_PROFILE", raising=False)
         try:
-            if command == "pytest":
+            if command == "pytest":  # from hypothesis's own state, as a new interpreter starts
+                from reference import _profiles
+
+                hypothesis_state._profiles.update(_profiles._HYPOTHESIS_OWN)
+                hypothesis_state.load_profile("ci")
                 status = pytest.main(list(args))
             else:
                 from reference._report.cli import main
@@ -82,7 +86,7 @@ def test_pytest_and_the_main_job_check_both_layers_whatever_the_users_modules_ar
 
 def test_a_broken_backward_fails_with_the_report_and_its_rerun_command_reproduces_it(project, here):
     break_swish(project, "        return dout * (s + x * s * (1.0 - s)) / len(x)\n")
-    status, out = run(project, "pytest", "-p", "no:cacheprovider")
+    status, out = here(project, "pytest", "-p", "no:cacheprovider")
     assert status == 1
     assert "Swish: input x: backward disagrees with both finite differences and PyTorch: a bug in backward" in out
     assert "hint: backward = " in out and "x the true gradient everywhere" in out
