@@ -79,3 +79,11 @@ def test_unknown_layer_is_refused():
 def test_examples_must_be_positive(bad):
     with pytest.raises(SystemExit):
         report.parse_args(["--examples", bad])
+
+
+def test_rows_are_the_same_in_one_process_or_several(capsys):
+    layers = ["--layer", "FC", "--layer", "Tanh", "--layer", "SimpleRNN", "--examples", "5"]
+    assert report.main([*layers, "--jobs", "1"]) == 0
+    alone = capsys.readouterr().out
+    assert report.main([*layers, "--jobs", "2"]) == 0
+    assert capsys.readouterr().out == alone

@@ -1,5 +1,9 @@
 """`python -m reference`: the main job (one verdict row per spec), and its other commands."""
 import argparse
+import collections
+import concurrent.futures
+import multiprocessing
+import os
 import sys
 
 from .._spec.project import SpecsError, specs_for_run
@@ -37,6 +41,9 @@ def parser():
     parser.add_argument("--every-element", action="store_true",
                         help="finite differences of every element of every input and parameter, not "
                              "random directions on the larger ones (slower)")
+    parser.add_argument("--jobs", type=positive_int, default=min(2, os.cpu_count() or 1), metavar="J",
+                        help="check the specs in J processes (default: 2 where there are 2 cores; the rows "
+                             "are the same whatever J)")
     parser.add_argument("--json", metavar="FILE",
                         help="also write the full report (verdicts, errors, findings, reproduction) as JSON")
     parser.add_argument("--plot", metavar="DIR",
@@ -94,22 +101,47 @@ def _planted(name):
 
 
 def main_job(specs, args):
-    from .._engine.checks import CHECKS, every_element_checks
-    from .._engine.verdict import run_spec
-    from .table import HEADER, Progress, format_row, write_json
+    """One row per spec, in order; the specs are checked in `args.jobs` processes."""
+    from .table import HEADER, Progress, write_json
 
     print(HEADER)
-    rows, progress = [], Progress(len(specs))
-    checks = every_element_checks() if args.every_element else CHECKS
-    for spec in specs:
-        rows.append(run_spec(spec, args.examples, args.seed, checks=checks, progress=progress))
+    progress = Progress(len(specs))
+    verdicts = []
+    for verdict in _verdicts(specs, args, progress):
         progress.finished()
-        print(format_row(rows[-1]), flush=True)
+        print(verdict.text, flush=True)
+        verdicts.append(verdict)
     if args.json:
-        write_json(args.json, rows, seed=args.seed, examples=args.examples)
-    failed = [row.name for row in rows if not row.passed]
-    print(f"{len(rows) - len(failed)} of {len(rows)} layers pass"
+        write_json(args.json, [v.record for v in verdicts], seed=args.seed, examples=args.examples)
+    failed = [v.name for v in verdicts if not v.passed]
+    print(f"{len(verdicts) - len(failed)} of {len(verdicts)} layers pass"
           + (f"; failing: {', '.join(failed)}" if failed else "")
           + f" (seed {args.seed}, {args.examples} examples each; errors are the largest |analytic - reference|;\n"
             " contract is the number of contract rules checked per example)")
     return 1 if failed else 0
+
+
+Verdict = collections.namedtuple("Verdict", "name passed text record")
+_JOB = {}  # what a forked worker checks: its parent's specs and options
+
+
+def _verdicts(specs, args, progress):
+    """The Verdict of each spec, in order: in this process, or in `args.jobs` forked ones
+    (each spec's draw depends on the seed alone, so the rows are the same either way)."""
+    _JOB.update(specs=specs, args=args)
+    if args.jobs == 1 or len(specs) == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (_verdict(i, progress) for i in range(len(specs)))
+        return
+    with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(_verdict, range(len(specs)))
+
+
+def _verdict(index, progress=None):
+    from .._engine.checks import CHECKS, every_element_checks
+    from .._engine.verdict import run_spec
+    from .table import format_row, row_record
+
+    specs, args = _JOB["specs"], _JOB["args"]
+    checks = every_element_checks() if args.every_element else CHECKS
+    row = run_spec(specs[index], args.examples, args.seed, checks=checks, progress=progress)
+    return Verdict(row.name, row.passed, format_row(row), row_record(row) if args.json else None)
