@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 
 from .._report.cli import positive_int
+from .._report.parallel import default_jobs, ordered
 from .._spec.project import SpecsError, builtin_specs, find_project, load_specs
 from .adapters import CannotAdapt, adapt, expect_methods
 
@@ -53,6 +54,8 @@ def parse_args(argv):
                              "(FC, SimpleRNN, ...; python -m reference --builtin --help lists them)")
     parser.add_argument("--examples", type=positive_int, default=50, metavar="N",
                         help="examples drawn per row (default: 50)")
+    parser.add_argument("--jobs", type=positive_int, default=default_jobs(), metavar="J",
+                        help="check the rows in J processes (default: 2 where there are 2 cores)")
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="hypothesis seed; the same seed draws the same examples (default: 0)")
     return parser.parse_args(argv)
@@ -126,7 +129,7 @@ def _where(exc):
     return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
 
 
-def check_class(cls, like, n_examples, seed_value, name, rerun):
+def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1):
     """Run the rows on `cls` checked like the spec named `like`; print them; True if all pass.
     CannotAdapt (before anything is printed) if cls cannot be adapted."""
     expect_methods(cls)
@@ -141,13 +144,18 @@ def check_class(cls, like, n_examples, seed_value, name, rerun):
     print(f"{name}, checked like {like}:")
     print("\n".join(f"  {note}" for note in notes))
     print(HEADER)
-    passed = True
-    for group, checks in groups():
-        label = f"{cls.__name__} {group}"
+    rows = groups()
+
+    def checked(index):
+        group, checks = rows[index]
         row = run_spec(spec, n_examples, seed_value, checks)  # a crash while drawing is a failing row
-        row.name, row.rerun = label, f"{rerun} --seed {seed_value} --examples {n_examples}"
-        print(format_row(row), flush=True)
-        passed = passed and row.passed
+        row.name, row.rerun = f"{cls.__name__} {group}", f"{rerun} --seed {seed_value} --examples {n_examples}"
+        return format_row(row), row.passed
+
+    passed = True
+    for text, row_passed in ordered(checked, len(rows), jobs):
+        print(text, flush=True)
+        passed = passed and row_passed
     print(f"{name} {'passes' if passed else 'fails'} the checks of {like} "
           f"(seed {seed_value}, {n_examples} examples per row)")
     return passed
@@ -158,7 +166,7 @@ def main(argv):
     try:
         cls, path = load_class(args.target)
         passed = check_class(cls, args.like, args.examples, args.seed, f"{path.stem}.{cls.__name__}",
-                             rerun=f"python -m reference check {args.target} --like {args.like}")
+                             rerun=f"python -m reference check {args.target} --like {args.like}", jobs=args.jobs)
     except (CannotAdapt, SpecsError) as exc:
         print(f"cannot check {args.target} like {args.like}: {exc}", file=sys.stderr)
         return 2

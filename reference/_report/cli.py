@@ -1,12 +1,10 @@
 """`python -m reference`: the main job (one verdict row per spec), and its other commands."""
 import argparse
 import collections
-import concurrent.futures
-import multiprocessing
-import os
 import sys
 
 from .._spec.project import SpecsError, specs_for_run
+from .parallel import default_jobs, ordered
 
 COMMANDS = """commands:
   python -m reference [options]        check the project's specs ([tool.reference] in pyproject.toml;
@@ -41,7 +39,7 @@ def parser():
     parser.add_argument("--every-element", action="store_true",
                         help="finite differences of every element of every input and parameter, not "
                              "random directions on the larger ones (slower)")
-    parser.add_argument("--jobs", type=positive_int, default=min(2, os.cpu_count() or 1), metavar="J",
+    parser.add_argument("--jobs", type=positive_int, default=default_jobs(), metavar="J",
                         help="check the specs in J processes (default: 2 where there are 2 cores; the rows "
                              "are the same whatever J)")
     parser.add_argument("--json", metavar="FILE",
@@ -122,26 +120,19 @@ def main_job(specs, args):
 
 
 Verdict = collections.namedtuple("Verdict", "name passed text record")
-_JOB = {}  # what a forked worker checks: its parent's specs and options
 
 
 def _verdicts(specs, args, progress):
-    """The Verdict of each spec, in order: in this process, or in `args.jobs` forked ones
-    (each spec's draw depends on the seed alone, so the rows are the same either way)."""
-    _JOB.update(specs=specs, args=args)
-    if args.jobs == 1 or len(specs) == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from (_verdict(i, progress) for i in range(len(specs)))
-        return
-    with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_verdict, range(len(specs)))
-
-
-def _verdict(index, progress=None):
+    """The Verdict of each spec, in order, in `args.jobs` processes (one: with progress)."""
     from .._engine.checks import CHECKS, every_element_checks
     from .._engine.verdict import run_spec
     from .table import format_row, row_record
 
-    specs, args = _JOB["specs"], _JOB["args"]
     checks = every_element_checks() if args.every_element else CHECKS
-    row = run_spec(specs[index], args.examples, args.seed, checks=checks, progress=progress)
-    return Verdict(row.name, row.passed, format_row(row), row_record(row) if args.json else None)
+
+    def verdict(index):
+        row = run_spec(specs[index], args.examples, args.seed, checks=checks,
+                       progress=progress if args.jobs == 1 else None)
+        return Verdict(row.name, row.passed, format_row(row), row_record(row) if args.json else None)
+
+    return ordered(verdict, len(specs), args.jobs)
