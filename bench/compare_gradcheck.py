@@ -18,8 +18,11 @@ anything). No test asserts any of this.
 import argparse
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # both sides single-threaded
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -239,16 +242,77 @@ def forward_backward_table(args):
         print(f"{label:<34}{scratch_time * 1e3:>10.3f}ms{torch_time * 1e3:>10.3f}ms{scratch_time / torch_time:>9.2f}")
 
 
+ROOT = Path(__file__).resolve().parents[1]
+PLANTED_PROJECT = {
+    "pyproject.toml": '[tool.reference]\nspecs = "planted_specs:SPECS"\n\n[tool.pytest.ini_options]\n',
+    "planted_specs.py": ("from reference._builtin.specs import BY_NAME\n"
+                         "from reference._selftest.planted import CATALOG, variant_spec\n\n"
+                         "BUG = next(b for b in CATALOG if b.name == 'rnn-wh-overwritten')\n"
+                         "SPECS = [variant_spec(BUG, BY_NAME['SimpleRNN'])]\n"),
+}
+NOT_A_LAYER = "class ForwardOnly:\n    def forward(self, x):\n        return x\n"
+
+
+def wall_time(command, cwd, repeats):
+    """(median seconds, the last run's output) of a command run as a user runs it."""
+    env = {**os.environ, "CI": "true", "PYTHONPATH": str(ROOT)}
+    spent, out = [], ""
+    for _ in range(repeats):
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+        spent.append(time.perf_counter() - start)
+        out = done.stdout + done.stderr
+    return statistics.median(spent), out
+
+
+def commands(args):
+    """Time to a verdict, as a user waits for it: wall time of whole commands (interpreter start,
+    imports, checks), against `import torch` alone in the same run, the floor of anything
+    that runs a twin. A planted SimpleRNN bug (W_h gradient overwritten at each step) in a
+    project of its own: red in pytest with the README's test command, and in the main job."""
+    python, repeats = sys.executable, args.command_repeats
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in PLANTED_PROJECT.items():
+            Path(folder, name).write_text(text)
+        Path(folder, "not_a_layer.py").write_text(NOT_A_LAYER)
+        runs = [
+            ("import torch (baseline)", [python, "-c", "import torch"], folder),
+            ("red: pytest -n 2 (planted bug)", [python, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider"], folder),
+            ("red: python -m reference --layer SimpleRNN:rnn-wh-overwritten",
+             [python, "-m", "reference", "--layer", "SimpleRNN:rnn-wh-overwritten"], str(ROOT)),
+            ("green: python -m reference (all specs)", [python, "-m", "reference"], str(ROOT)),
+            ("check: cannot adapt", [python, "-m", "reference", "check", "not_a_layer.py:ForwardOnly", "--like", "FC"],
+             folder),
+            ("check: an FC-like layer that passes",
+             [python, "-m", "reference", "check", "reference.examples.exercise_fixed:FC", "--like", "FC"], folder),
+        ]
+        if args.suite:
+            runs.append(("green: python -m pytest -n 2 (this repository)",
+                         [python, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "-q"], str(ROOT)))
+        print(f"\n{'command (wall time, median of ' + str(repeats) + ')':<66}{'seconds':>9}{'/ import torch':>16}")
+        baseline = None
+        for label, command, cwd in runs:
+            seconds, out = wall_time(command, cwd, repeats)
+            baseline = baseline or seconds
+            print(f"{label:<66}{seconds:>9.2f}{seconds / baseline:>16.2f}", flush=True)
+            found = [line.strip() for line in out.splitlines() if "smallest failing example found" in line]
+            if label.startswith("red") and found:
+                print(f"    {found[0]}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="runs per timing (median); default 5")
     parser.add_argument("--quick", action="store_true",
                         help="skip gradcheck's default mode at the large sizes and in the catches")
     parser.add_argument("--elements", type=int, default=10, help="W_h elements scaled in turn; default 10")
-    parser.add_argument("--only", choices=("timing", "catches", "forward-backward"), action="append",
+    parser.add_argument("--command-repeats", type=int, default=3, help="runs per command timed; default 3")
+    parser.add_argument("--suite", action="store_true", help="also time this repository's whole test suite")
+    parser.add_argument("--only", choices=("timing", "catches", "forward-backward", "commands"), action="append",
                         help="run only these sections (repeatable); default all")
     args = parser.parse_args(argv)
-    sections = {"timing": timing_table, "catches": catches, "forward-backward": forward_backward_table}
+    sections = {"timing": timing_table, "catches": catches, "forward-backward": forward_backward_table,
+                "commands": commands}
     for section, run in sections.items():
         if args.only is None or section in args.only:
             run(args)
