@@ -18,7 +18,9 @@ def run_twin(twin, config, params, args, wrt, upstream):
             torch_params[name].copy_(torch.from_numpy(np.ascontiguousarray(value(params))))
     tensors = {name: torch.tensor(value, requires_grad=name in wrt) for name, value in args.items()}
     out = twin.call(module, config, **tensors)
-    out.backward(torch.from_numpy(np.asarray(upstream, dtype=np.float64)))
+    # The gradient of sum(G * out) is backward(G) exactly (the sum's gradient is ones); given
+    # G itself, torch's first backward imports sympy (0.4 s) to compare shapes.
+    (out * torch.from_numpy(np.asarray(upstream, dtype=np.float64))).sum().backward()
     torch_grads = {name: p.grad.numpy() for name, p in torch_params.items()}
     inputs = {name: tensors[name].grad.numpy() for name in wrt}
     params = {name: np.asarray(to_scratch(torch_grads)) for name, to_scratch in twin.grads.items()}
