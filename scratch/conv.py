@@ -3,6 +3,7 @@ computed as one matrix product over the windows (im2col) and its adjoint (col2im
 import numpy as np
 
 from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape
+from .initializers import default_initializer
 from ._windows import Windows
 
 
@@ -16,7 +17,8 @@ class _Conv:
 
     axes = ()  # the names of the spatial axes
 
-    def __init__(self, in_channels, out_channels, kernel_size, initializer, *, stride=1, padding=0):
+    def __init__(self, in_channels, out_channels, kernel_size, initializer=None, *, stride=1, padding=0):
+        initializer = default_initializer(initializer)
         self.in_channels = expect_positive_int(self, "in_channels", in_channels)
         self.out_channels = expect_positive_int(self, "out_channels", out_channels)
         self.windows = Windows(self, self.axes, kernel_size, stride, padding)

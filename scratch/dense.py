@@ -2,6 +2,7 @@
 import numpy as np
 
 from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape
+from .initializers import default_initializer
 
 
 class FC:
@@ -9,7 +10,8 @@ class FC:
 
     _leading = ("batch",)  # the axes of x before n_in (TimeFC adds seq_len)
 
-    def __init__(self, n_in, n_out, initializer):
+    def __init__(self, n_in, n_out, initializer=None):
+        initializer = default_initializer(initializer)
         self.n_in = expect_positive_int(self, "n_in", n_in)
         self.n_out = expect_positive_int(self, "n_out", n_out)
         self.params = {"W": initializer.W(self.n_in, self.n_out), "B": initializer.B(self.n_out)}

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape
+from .initializers import default_initializer
 
 
 class Embedding:
@@ -15,7 +16,8 @@ class Embedding:
     several indices pick gets the sum of their gradients) and returns None.
     """
 
-    def __init__(self, n_embeddings, dim, initializer):
+    def __init__(self, n_embeddings, dim, initializer=None):
+        initializer = default_initializer(initializer)
         self.n_embeddings = expect_positive_int(self, "n_embeddings", n_embeddings)
         self.dim = expect_positive_int(self, "dim", dim)
         self.params = {"W": initializer.weight((self.n_embeddings, self.dim), self.dim, self.n_embeddings)}

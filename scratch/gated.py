@@ -10,6 +10,7 @@ import numpy as np
 
 from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape
 from .activations import sigmoid
+from .initializers import default_initializer
 
 
 class _Gated:
@@ -18,7 +19,8 @@ class _Gated:
     n_gates = 0
     states = ()  # the names of the initial-state arguments of forward
 
-    def __init__(self, n_features, n_nodes, initializer):
+    def __init__(self, n_features, n_nodes, initializer=None):
+        initializer = default_initializer(initializer)
         self.n_features = expect_positive_int(self, "n_features", n_features)
         self.n_nodes = expect_positive_int(self, "n_nodes", n_nodes)
         width = self.n_gates * self.n_nodes
@@ -120,7 +122,8 @@ class GRU(_Gated):
 
     n_gates = 3
 
-    def __init__(self, n_features, n_nodes, initializer):
+    def __init__(self, n_features, n_nodes, initializer=None):
+        initializer = default_initializer(initializer)
         super().__init__(n_features, n_nodes, initializer)
         self.params["B_hn"] = initializer.B(self.n_nodes)
         self.grads["B_hn"] = np.zeros_like(self.params["B_hn"])

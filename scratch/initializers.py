@@ -1,4 +1,5 @@
-"""Weight initializers. Each draws from an injected np.random.Generator.
+"""Weight initializers. Each draws from an np.random.Generator: the `rng` given (pass one to
+be reproducible), or a fresh np.random.default_rng() when none is.
 
 `W(n_in, n_out)` returns a `(n_in, n_out)` weight matrix and `B(n_out)` a `(n_out,)`
 bias, both float64. `weight(shape, fan_in, fan_out)` draws weights of any shape for the
@@ -13,7 +14,8 @@ from ._validate import expect_positive_int, is_positive_int
 class _Gaussian:
     """Zero-mean Gaussian weights with a standard deviation given by `std(n_in, n_out)`."""
 
-    def __init__(self, rng):
+    def __init__(self, rng=None):
+        rng = np.random.default_rng() if rng is None else rng
         if not isinstance(rng, np.random.Generator):
             raise TypeError(
                 f"{type(self).__name__}: rng must be a numpy.random.Generator, got {type(rng).__name__}"
@@ -41,7 +43,7 @@ class _Gaussian:
 class SimpleInitializer(_Gaussian):
     """N(0, sigma^2) for weights and biases, as in the original exercise."""
 
-    def __init__(self, sigma=0.01, *, rng):
+    def __init__(self, sigma=0.01, *, rng=None):
         super().__init__(rng)
         if not (isinstance(sigma, (int, float)) and np.isfinite(sigma) and sigma > 0):
             raise ValueError(f"SimpleInitializer: sigma must be a positive finite number, got {sigma!r}")
@@ -66,3 +68,11 @@ class HeInitializer(_Gaussian):
 
     def std(self, n_in, n_out):
         return np.sqrt(2.0 / n_in)
+
+
+def default_initializer(initializer):
+    """`initializer`, or the one every layer with weights uses when given none: Xavier
+    (Glorot normal, zero bias) from a fresh generator. Xavier keeps the scale of signals
+    through tanh and sigmoid layers, which most of these layers feed; pass an initializer
+    with a seeded rng to be reproducible."""
+    return XavierInitializer() if initializer is None else initializer

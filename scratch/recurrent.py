@@ -2,6 +2,7 @@
 import numpy as np
 
 from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape
+from .initializers import default_initializer
 
 
 class SimpleRNN:
@@ -13,7 +14,8 @@ class SimpleRNN:
     backward(dout) returns dx and stores the gradient for h0 in `dinputs["h0"]`.
     """
 
-    def __init__(self, n_features, n_nodes, initializer):
+    def __init__(self, n_features, n_nodes, initializer=None):
+        initializer = default_initializer(initializer)
         self.n_features = expect_positive_int(self, "n_features", n_features)
         self.n_nodes = expect_positive_int(self, "n_nodes", n_nodes)
         self.params = {
