@@ -40,6 +40,13 @@ def expect_shape(owner, name, value, dims, note=""):
         raise ValueError(f"{_named(owner, name)} must have shape {expected}{note}, got {value.shape}")
 
 
+def expect_steps(owner, x):
+    """A sequence of at least one step (x of shape (batch, seq_len, features)), as torch.nn.RNN
+    requires: with no step the output is empty and nothing depends on the initial state."""
+    if x.shape[1] == 0:
+        raise ValueError(f"{_named(owner, 'x')} must have at least one time step, got shape {x.shape}")
+
+
 def is_positive_int(value):
     return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= 1
 

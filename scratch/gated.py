@@ -8,7 +8,7 @@ W_x (n_features, n_gates * n_nodes), W_h (n_nodes, n_gates * n_nodes), B (n_gate
 """
 import numpy as np
 
-from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape
+from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape, expect_steps
 from .activations import sigmoid
 from .initializers import default_initializer
 
@@ -37,6 +37,7 @@ class _Gated:
         """x as a float array, and each initial state as given or zeros."""
         x = as_array(self, "x", x)
         expect_shape(self, "x", x, ("batch", "seq_len", self.n_features))
+        expect_steps(self, x)
         shape = (x.shape[0], self.n_nodes)
         checked = {}
         for name, value in states.items():

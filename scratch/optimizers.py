@@ -24,9 +24,7 @@ class SGD:
     """params <- params - lr * grads, for every parameter of the layer."""
 
     def __init__(self, lr):
-        if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
-            raise ValueError(f"SGD: lr must be a positive finite number, got {lr!r}")
-        self.lr = float(lr)
+        self.lr = _number(self, "lr", lr, low=0.0, low_open=True)
 
     def update(self, layer):
         _check_grads(self, layer)

@@ -1,7 +1,7 @@
 """SimpleRNN (Elman, tanh) with backpropagation through time."""
 import numpy as np
 
-from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape
+from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape, expect_steps
 from .initializers import default_initializer
 
 
@@ -30,6 +30,7 @@ class SimpleRNN:
     def forward(self, x, h0=None):
         x = as_array(self, "x", x)
         expect_shape(self, "x", x, ("batch", "seq_len", self.n_features))
+        expect_steps(self, x)
         batch, seq_len, _ = x.shape
         if h0 is not None:
             h0 = as_array(self, "h0", h0)

@@ -160,11 +160,11 @@ def test_every_recurrent_layer_names_the_axes_it_expects(cls):
 
 
 @pytest.mark.parametrize("cls", [SimpleRNN, GRU, LSTM])
-def test_an_empty_sequence_gives_empty_outputs_and_a_zero_state_gradient(cls):
-    # No step reads h0, so the loss cannot depend on it: its gradient is exactly zero.
+def test_an_empty_sequence_is_refused_as_torch_refuses_it_and_changes_nothing(cls):
+    # torch.nn.RNN raises for seq_len 0; with no step, nothing would depend on h0.
     layer = cls(3, 4, SimpleInitializer(0.5, rng=np.random.default_rng(0)))
-    out = layer.forward(np.zeros((2, 0, 3)), np.ones((2, 4)))
-    assert out.shape == (2, 0, 4)
-    dx = layer.backward(np.zeros((2, 0, 4)))
-    assert dx.shape == (2, 0, 3)
-    np.testing.assert_array_equal(layer.dinputs["h0"], np.zeros((2, 4)))
+    layer.forward(np.ones((2, 1, 3)))
+    cache = layer.cache
+    with raises_exactly(ValueError, f"{cls.__name__}: x must have at least one time step, got shape (2, 0, 3)"):
+        layer.forward(np.zeros((2, 0, 3)), np.ones((2, 4)))
+    assert layer.cache is cache
