@@ -6,12 +6,15 @@ so a user reading the traceback does not need to open the layer's source.
 import numpy as np
 
 
-def as_array(owner, name, value):
+def as_array(owner, name, value, *, kept=False):
     """Return `value` as a real float array; raise TypeError/ValueError otherwise.
 
     Integer and boolean arrays are promoted to float64 (a copy, so the caller's
-    array is never touched); float arrays are used as they are.
+    array is never touched); float arrays are used as they are, unless `kept`: the layer
+    keeps the array past the call (in its cache for backward), so it gets its own copy and
+    a caller who writes to theirs after forward (`x += noise`) does not change backward.
     """
+    original = value
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{_named(owner, name)} must be a numpy array, got {type(value).__name__}")
     if value.dtype.kind in "biu":
@@ -21,7 +24,7 @@ def as_array(owner, name, value):
     if not np.isfinite(value).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value))[0])
         raise ValueError(f"{_named(owner, name)} must be finite, got {value[bad]} at index {bad}")
-    return value
+    return value.copy() if kept and value is original else value
 
 
 def _named(owner, name):

@@ -13,7 +13,7 @@ class _Activation:
         self.cache = None
 
     def forward(self, x):
-        x = as_array(self, "x", x)
+        x = as_array(self, "x", x, kept=True)
         self._check_input(x)
         self.cache = (x, self._forward(x))
         return self.cache[1].copy()  # the caller's to write to (`h += b`): not the cached y

@@ -19,7 +19,7 @@ class FC:
         self.cache = None
 
     def forward(self, x):
-        x = as_array(self, "x", x)
+        x = as_array(self, "x", x, kept=True)
         expect_shape(self, "x", x, (*self._leading, self.n_in))
         self.cache = x
         return x @ self.params["W"] + self.params["B"]

@@ -35,7 +35,7 @@ class _Gated:
 
     def _validate(self, x, states):
         """x as a float array, and each initial state as given or zeros."""
-        x = as_array(self, "x", x)
+        x = as_array(self, "x", x, kept=True)
         expect_shape(self, "x", x, ("batch", "seq_len", self.n_features))
         expect_steps(self, x)
         shape = (x.shape[0], self.n_nodes)

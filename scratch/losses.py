@@ -46,7 +46,7 @@ class SoftmaxCrossEntropy:
             return np.eye(n_classes)[targets]
         if targets.ndim == 1:
             raise TypeError(f"{owner}: 1-D targets must be integer labels, got dtype {targets.dtype}")
-        probs = as_array(self, "targets", targets)
+        probs = as_array(self, "targets", targets, kept=True)
         expect_shape(self, "targets", probs, (batch, n_classes), note=" (as scores)")
         if probs.min() < 0 or not np.allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-9):
             raise ValueError(f"{owner}: (batch, n_classes) targets must be non-negative rows summing to 1")

@@ -28,7 +28,7 @@ class SimpleRNN:
         self.cache = None
 
     def forward(self, x, h0=None):
-        x = as_array(self, "x", x)
+        x = as_array(self, "x", x, kept=True)
         expect_shape(self, "x", x, ("batch", "seq_len", self.n_features))
         expect_steps(self, x)
         batch, seq_len, _ = x.shape

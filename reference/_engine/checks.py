@@ -19,7 +19,7 @@ from .bad_input import rejects_bad_input
 from .compare import compare, rule
 from .crash import raised
 from .fd_check import finite_difference_results
-from .run import backward, forward, forward_backward, gradients
+from .run import backward, copied, forward, forward_backward, gradients
 from .strategies import at_kinks_and_ties, freeze_randomness
 from .triage import AT_KINKS, is_artefact
 
@@ -194,15 +194,21 @@ def backward_twice(example):
 
 
 def output_owned(example):
-    """Writing to forward's output leaves what backward gives unchanged: the caller owns the
-    array it gets (`h = act.forward(x); h += b` is common), so the layer must not keep it
-    as its cache."""
+    """The caller owns the arrays it passes and gets: writing to forward's output or to its
+    inputs after the call leaves what backward gives unchanged. `h = act.forward(x); h += b`
+    is common, and so is reusing an input buffer; a layer that keeps either as its cache
+    (rather than a copy) gives the wrong gradients after such a write."""
     _, inputs, params = forward_backward(example)
     layer = example.fresh_layer()
-    forward(example, layer, example.args)[...] = np.pi
+    freeze_randomness(layer, example.seed)
+    args = copied(example.args)
+    out = layer.forward(**args)
+    for value in (out, *args.values()):
+        if isinstance(value, np.ndarray) and value.flags.writeable:
+            value[...] = np.pi if value.dtype.kind == "f" else 0
     written = (None, backward(example, layer), {k: layer.grads.get(k) for k in params})
-    return _same_results(example.spec.name, (None, inputs, params), written, "output written to",
-                         sides=("untouched output", "after writing to the output"))
+    return _same_results(example.spec.name, (None, inputs, params), written, "output and inputs written to",
+                         sides=("untouched arrays", "after writing to output and inputs"))
 
 
 def linear_in_upstream(example):
@@ -275,6 +281,6 @@ CHECKS = (
     Check("stateless", "contract", stateless),
     Check("backward_twice", "contract", backward_twice),
     Check("linear_in_upstream", "contract", linear_in_upstream, applies=lambda spec: not spec.loss),
-    Check("output_owned", "contract", output_owned, applies=lambda spec: not spec.loss),
+    Check("output_owned", "contract", output_owned),
     Check("rejects_bad_input", "contract", rejects_bad_input),
 )

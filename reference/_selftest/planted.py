@@ -124,6 +124,13 @@ class FCSqueezesInput(scratch.FC):
         return super().forward(np.squeeze(x))  # meant for a stray axis: a batch of 1 goes too
 
 
+class FCKeepsCallersInput(scratch.FC):
+    def forward(self, x):
+        out = super().forward(x)
+        self.cache = x  # the caller's array itself: their `x += noise` after forward reaches backward
+        return out
+
+
 class FCInputGradInGrads(scratch.FC):
     def backward(self, dout):
         dx = super().backward(dout)
@@ -138,7 +145,7 @@ class FCFloat32Output(scratch.FC):
 
 class FCUnvalidated(scratch.FC):
     def forward(self, x):
-        self.cache = np.asarray(x, dtype=np.float64)
+        self.cache = np.array(x, dtype=np.float64)  # its own copy, as it should
         return self.cache @ self.params["W"][: self.cache.shape[-1]] + self.params["B"]
 
 
@@ -186,8 +193,9 @@ class ReLUGradientAtZero(scratch.ReLU):
 
 
 class ReLUForwardInPlace(scratch.ReLU):
-    def _forward(self, x):
-        return np.maximum(x, 0.0, out=x)
+    def forward(self, x):
+        x[x < 0] = 0.0  # the caller's array, before the layer takes its own copy
+        return super().forward(x)
 
 
 class SoftmaxGlobalMax(scratch.Softmax):
@@ -423,6 +431,8 @@ CATALOG = (
             FCGradsAccumulate),
     Planted("input-buffer-filled-once", "FC", "x cached in a buffer reused across calls but filled only when "
             "allocated: backward uses the first call's x", FCInputBufferFilledOnce, only="stateless"),
+    Planted("keeps-callers-input", "FC", "caches the caller's x, not a copy: writing to x after forward changes "
+            "the weight gradient", FCKeepsCallersInput, only="output_owned"),
     Planted("input-grad-in-grads", "FC", "dx stored in grads too, which an optimizer then trips over",
             FCInputGradInGrads, only="types_and_shapes"),
     Planted("float32-output", "FC", "output cast to float32, weakening every float64 check", FCFloat32Output),
