@@ -94,13 +94,26 @@ def one_hot(draw, shape):
     return np.eye(shape[-1])[draw(integers(shape[:-1], shape[-1]))]
 
 
+@st.composite
+def probabilities(draw, shape):
+    """Rows of shape[-1] probabilities: about a third with exact zeros, a sixth one-hot."""
+    rng = np.random.default_rng(draw(SEEDS))
+    weights = rng.random(shape) ** 2
+    weights[rng.random(shape) < 1 / 3] = 0.0
+    hot = rng.random(shape[:-1]) < 1 / 6
+    weights[hot] = np.eye(shape[-1])[rng.integers(0, shape[-1], size=int(hot.sum()))]
+    empty = weights.sum(axis=-1) == 0
+    weights[empty] = 1.0  # a row drawn all zero becomes uniform
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
 def input_values(decl, shape, config):
     if isinstance(decl, Floats):
         return floats(decl, shape)
     if isinstance(decl, Labels):
         return integers(shape, config[decl.classes])
     if isinstance(decl, OneHot):
-        return one_hot(shape)
+        return probabilities(shape) if decl.soft else one_hot(shape)
     raise TypeError(f"unknown input declaration {decl!r}")
 
 

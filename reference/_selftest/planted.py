@@ -411,6 +411,14 @@ class CEBackwardNotAveraged(scratch.SoftmaxCrossEntropy):
         return dscores * dscores.shape[0]
 
 
+class CEBackwardArgmaxTarget(scratch.SoftmaxCrossEntropy):
+    def backward(self):
+        super().backward()  # its checks
+        softmax, probs = self.cache
+        hard = np.eye(probs.shape[1])[probs.argmax(axis=1)]  # the label, as if targets were one-hot
+        return (softmax - hard) / softmax.shape[0]
+
+
 class CEEpsilonInLog(scratch.SoftmaxCrossEntropy):
     def forward(self, scores, targets):
         super().forward(scores, targets)
@@ -500,4 +508,6 @@ CATALOG = (
             CEBackwardNotAveraged),
     Planted("ce-epsilon-in-log", "SoftmaxCrossEntropy-onehot", "log(p + 1e-7) biases the loss",
             CEEpsilonInLog),
+    Planted("ce-soft-targets-as-labels", "SoftmaxCrossEntropy-soft", "backward softmax - one_hot(argmax(targets)): "
+            "right for one-hot targets only", CEBackwardArgmaxTarget),
 )

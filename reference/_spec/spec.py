@@ -66,9 +66,14 @@ class Labels:
 
 @dataclass(frozen=True)
 class OneHot:
-    """One-hot rows of shape dims, e.g. ("batch", "n_classes"), not differentiable."""
+    """One-hot rows of shape dims, e.g. ("batch", "n_classes"), not differentiable.
+
+    soft=True: rows of probabilities instead (non-negative, summing to 1; some one-hot, some
+    with exact zeros), the targets of label smoothing and distillation.
+    """
 
     dims: tuple
+    soft: bool = False
     differentiable = False
 
 
