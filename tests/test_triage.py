@@ -80,6 +80,13 @@ def test_triage_says_which_source_disagrees(results, verdict):
     assert triage.is_artefact(results) == (verdict == triage.ARTEFACT)
 
 
+def test_a_twin_gradient_of_the_wrong_shape_blames_the_grads_map_not_the_layer():
+    W = np.arange(6.0).reshape(2, 3)
+    results = [_fd(W, W), _tw(W, W.T)]
+    assert [f.verdict for f in triage.triage(results)] == [
+        triage.MAP_SHAPE.format(layer=(2, 3), torch=(3, 2))]
+
+
 INF, NAN = np.inf, np.nan
 
 

@@ -32,6 +32,8 @@ SPOILED = ("only finite differences disagree (backward agrees with PyTorch), but
 AT_KINKS = " (at kinks and ties)"  # what the kinks_and_ties check compares: "input x (at kinks and ties)"
 CONVENTION = ("differs from PyTorch where the derivative is not defined (the drawn inputs moved exactly onto "
               "their declared kinks, a maximum's candidates tied): the convention there must be PyTorch's")
+MAP_SHAPE = ("PyTorch's gradient, through the twin's grads map, has shape {torch}, the layer's has {layer}: "
+             "a mistake in Twin(grads=...) (a transpose missing?), not in the layer")
 NO_TWIN = "backward disagrees with finite differences (no PyTorch twin to arbitrate)"
 TWIN_ONLY = "differs from PyTorch (finite differences not run)"
 
@@ -63,6 +65,8 @@ def triage(results):
             verdict = BACKWARD
         elif f_bad:
             verdict = _finite_differences_alone(f, t, others_failed)
+        elif np.shape(t.actual) != np.shape(t.expected) and what.startswith("param"):
+            verdict = MAP_SHAPE.format(layer=np.shape(t.actual), torch=np.shape(t.expected))
         else:
             verdict = FORWARD if f is not None else TWIN_ONLY
         findings.append(Finding(what, verdict))
