@@ -49,7 +49,7 @@ def test_one_wh_gradient_element_off_by_1e_5_fails_the_every_element_check():
     assert set(found) == {"param W_h"} and "worst at index (5, 17)" in found["param W_h"].message
 
 
-def test_the_medium_rnn_check_stacks_its_inputs_into_one_call():
+def counted_rnn_example(sizes):
     calls = []
 
     class Counting(scratch.SimpleRNN):
@@ -57,13 +57,42 @@ def test_the_medium_rnn_check_stacks_its_inputs_into_one_call():
             calls.append(len(x))
             return super().forward(x, h0)
     spec = variant_spec(Planted("counting", "SimpleRNN", "counts forward calls", Counting), BY_NAME["SimpleRNN"])
-    example = rnn_example(MEDIUM, spec)
+    example = rnn_example(sizes, spec)
     calls.clear()  # building the example ran one forward
-    assert not failing(finite_differences(example))
-    # one analytic forward, one stacked call for x and h0, one pair per joint direction of
-    # the three parameters together
+    return example, calls
+
+
+def test_small_inputs_are_differenced_element_by_element_in_one_stacked_call():
+    sizes = dict(batch=2, seq_len=3, n_features=2, n_nodes=8)  # x 12 elements, h0 16: every element
+    example, calls = counted_rnn_example(sizes)
+    results = finite_differences(example)
+    assert not failing(results)
+    # one analytic forward, one stacked call for every element of x and h0, one pair per
+    # joint direction of the three parameters together
     assert len(calls) == 2 + 2 * fd_check.DIRECTIONS
-    assert sorted(calls)[-1] > MEDIUM["batch"]
+    assert sorted(calls)[-1] == 2 * (12 + 16) + sizes["batch"] + 1  # plus and minus rows, the probe
+    shapes = {c.what: np.shape(c.actual) for c in results}
+    assert shapes["input x"] == (2, 3, 2) and shapes["input h0"] == (2, 8)
+
+
+def test_large_inputs_join_the_parameters_directions_so_the_check_costs_a_few_forward_calls():
+    example, calls = counted_rnn_example(MEDIUM)  # x 320 elements, h0 128
+    results = finite_differences(example)
+    assert not failing(results)
+    assert calls == [MEDIUM["batch"]] * (1 + 2 * fd_check.DIRECTIONS)  # no stacked call left to make
+    assert [c.what for c in results] == ["input x, input h0, param W_x, param W_h, param B (together)"]
+
+
+def test_a_wrong_element_of_a_large_inputs_gradient_fails_the_joint_check_and_is_named():
+    class XScaled(scratch.SimpleRNN):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            dx[1, 7, 3] *= 1.01
+            return dx
+    spec = variant_spec(Planted("x-scaled", "SimpleRNN", "one element of dx times 1.01", XScaled), BY_NAME["SimpleRNN"])
+    found = failing(finite_differences(rnn_example(MEDIUM, spec)))
+    assert set(found) == {"input x"}  # the joint disagreed: each tensor alone, then every element of x
+    assert "worst at index (1, 7, 3)" in found["input x"].message
 
 
 def test_stacked_differences_equal_one_forward_pair_each():
@@ -115,4 +144,4 @@ def test_every_element_checks_differ_only_in_covering_every_element():
     shapes = {c.what: np.shape(c.actual) for c in fd.run(example)}
     assert shapes["param W_h"] == (32, 32) and shapes["input x"] == (4, 10, 8)
     default = {c.what: np.shape(c.actual) for c in finite_differences(example)}
-    assert default["param W_x, param W_h, param B (together)"] == (fd_check.DIRECTIONS,)  # directions only
+    assert default["input x, input h0, param W_x, param W_h, param B (together)"] == (fd_check.DIRECTIONS,)

@@ -19,7 +19,7 @@ from .bad_input import rejects_bad_input
 from .compare import compare, rule
 from .crash import raised
 from .fd_check import finite_difference_results
-from .run import backward, copied, forward, forward_backward, gradients
+from .run import backward, copied, forward, forward_backward, gradients, plain
 from .strategies import at_kinks_and_ties, freeze_randomness
 from .triage import AT_KINKS, is_artefact
 
@@ -88,7 +88,7 @@ def _against_twin(example, args, label=""):
     from .torch_twin import run_twin  # torch is imported only when a twin runs
 
     spec, name = example.spec, example.spec.name
-    out, inputs, params = forward_backward(example, args=args)
+    out, inputs, params = plain(example) if args is example.args else forward_backward(example, args=args)
     t_out, t_inputs, t_params = run_twin(spec.twin, example.config, example.layer.params, args, spec.wrt,
                                          example.upstream)
     sides = ("scratch", "torch")
@@ -198,7 +198,7 @@ def output_owned(example):
     inputs after the call leaves what backward gives unchanged. `h = act.forward(x); h += b`
     is common, and so is reusing an input buffer; a layer that keeps either as its cache
     (rather than a copy) gives the wrong gradients after such a write."""
-    _, inputs, params = forward_backward(example)
+    _, inputs, params = plain(example)
     layer = example.fresh_layer()
     freeze_randomness(layer, example.seed)
     args = copied(example.args)
@@ -257,7 +257,7 @@ def run_checks(example, checks=None):
             found = check.run(example)
         except Exception as exc:  # noqa: BLE001 - a crash is a finding to report, not to hide
             found = [rule(check.kind, example.spec.name, check.name, False, raised(exc))]
-        results += [dataclasses.replace(c, by=check.name) for c in found]
+        results += [c.made_by(check.name) for c in found]
     failures = [c for c in results if not c.ok]
     if failures and all(c.artefact for c in failures):
         reject()  # finite differences alone disagree (a kink, round-off): redraw, don't blame the layer

@@ -29,6 +29,13 @@ class Comparison:
     # example is redrawn unless another check failed on it (checks.run_checks).
     artefact: bool = False
 
+    def made_by(self, name):
+        """This comparison with `by` set (what dataclasses.replace does, without re-running
+        __init__: run_checks labels every comparison of every example)."""
+        labelled = object.__new__(Comparison)
+        labelled.__dict__.update(vars(self), by=name)
+        return labelled
+
     def __str__(self):
         status = "ok" if self.ok else "FAILED"
         return f"[{self.check}] {self.layer} {self.what}: {status}" + (f"\n  {self.message}" if self.message else "")
@@ -39,6 +46,23 @@ def matches(actual, expected, tolerance):
     sides. A non-finite value never matches a finite one (the allowance, which grows with
     |a|, would be infinite), and NaN matches nothing."""
     return _gaps(actual, expected, tolerance)[0]
+
+
+def all_match(actual, expected, tolerance):
+    """matches(...).all(), the common case first (_within)."""
+    return _within(actual, expected, tolerance) is not None or bool(matches(actual, expected, tolerance).all())
+
+
+def _within(actual, expected, tolerance):
+    """|a - b| when every gap is finite and within the allowance (the common case, in a
+    few operations: a finite gap means both sides are finite), else None."""
+    if actual.dtype.kind != "f" or expected.dtype.kind != "f":
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.abs(actual - expected)
+        if np.isfinite(gap).all() and (gap <= tolerance.allowed(actual, expected)).all():
+            return gap
+    return None
 
 
 def _gaps(actual, expected, tolerance):
@@ -65,6 +89,10 @@ def compare(check, layer, what, actual, expected, tolerance, sides=("analytic", 
         return failed(f"dtype differs: {a_name} {actual.dtype}, {e_name} {expected.dtype}")
     if actual.size == 0:
         return Comparison(check, layer, what, True)
+    gap = _within(actual, expected, tolerance)
+    if gap is not None:
+        return Comparison(check, layer, what, True, float(gap.max()), actual=actual, expected=expected, sides=sides,
+                          tolerance=tolerance)
     within, gap, allowed = _gaps(actual, expected, tolerance)
     error = float(gap.max())  # inf or NaN where a side is non-finite and the other is not the same
     if within.all():

@@ -17,14 +17,16 @@ How each input and parameter is covered (README, "Fast checks"):
 Every difference is allowed the tolerance plus its own round-off (tolerances.py).
 """
 import copy
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._spec import tolerances
 from .compare import compare
+from .draws import Draws
 from .finite_diff import central
-from .run import copied, forward, forward_backward, scalar
+from .run import copied, forward, plain, scalar
 from .stacked import StackedInputs
 from .strategies import freeze_randomness
 from .._spec.tolerances import Tolerance
@@ -49,7 +51,7 @@ class _Target:
         if self.directions is None:
             return analytic
         flat = analytic.ravel()
-        return np.concatenate([self.directions.reshape(len(self.directions), -1) @ flat, flat[self.elements]])
+        return np.concatenate([self.directions.reshape(len(self.directions), flat.size) @ flat, flat[self.elements]])
 
     def shaped(self, values):
         return values.reshape(self.array.shape) if self.directions is None else values
@@ -65,19 +67,17 @@ def finite_difference_results(example, every_element=False):
     own (and then every element of what disagrees), so a failure is still localised."""
     spec = example.spec
     layer, args = example.fresh_layer(), copied(example.args)
-    base, analytic_inputs, analytic_params = forward_backward(example, layer)
-    for key, value in example.layer.params.items():  # as drawn, whatever backward did to them
-        layer.params[key][...] = value
+    base, analytic_inputs, analytic_params = plain(example)
     stacked = _stacked(example, layer, args, base)
     targets = ([_Target(f"input {k}", analytic_inputs[k], args[k], k if stacked else "") for k in spec.wrt]
                + [_Target(f"param {k}", analytic_params[k], layer.params[k]) for k in layer.params])
-    rng = np.random.default_rng([example.seed, 3])
+    draws = Draws(example.seed)
     one_by_one = OneByOne(lambda: scalar(example, forward(example, layer, args)),  # copies: a layer
                           float(np.sum(np.abs(example.upstream * base))))  # writing to x spoils no difference
     together = [] if every_element else _checked_together(targets)
-    joint = _joint_comparison(example, together, one_by_one, rng) if together else None
+    joint = _joint_comparison(example, together, one_by_one, draws) if together else None
     separate = targets if joint is None or not joint.ok else [t for t in targets if t not in together]
-    _plan(separate, rng, every_element)
+    _plan(separate, draws, every_element)
     results = _compare_all(example, separate, stacked, one_by_one)
     failed = [t for t, c in zip(separate, results) if not c.ok and t.directions is not None]
     for target in failed:  # name the element: every element of what disagreed
@@ -91,21 +91,26 @@ def finite_difference_results(example, every_element=False):
 
 
 def _checked_together(targets):
-    """The tensors the joint directions cover: every one perturbed by forward pairs whose
-    gradient has its shape, when there are two or more and more elements than
-    ONE_BY_ONE_MAX (fewer are checked element by element anyway)."""
-    together = [t for t in targets if not t.stacked and np.shape(t.analytic) == t.array.shape]
+    """The tensors the joint directions cover: every one whose gradient has its shape and
+    that would otherwise get directions of its own or forward pairs (every tensor but a
+    stacked input of at most ELEMENTWISE_MAX elements, which the stacked call covers
+    element by element), when there are two or more and more elements than ONE_BY_ONE_MAX
+    (fewer are checked element by element anyway). A stacked input's directions cost
+    batch rows each in the stacked call: in the joint ones they cost nothing more."""
+    together = [t for t in targets if np.shape(t.analytic) == t.array.shape
+                and (not t.stacked or t.array.size > ELEMENTWISE_MAX)]
     return together if len(together) > 1 and sum(t.array.size for t in together) > ONE_BY_ONE_MAX else []
 
 
-def _joint_comparison(example, together, one_by_one, rng):
+def _joint_comparison(example, together, one_by_one, draws):
     """DIRECTIONS sign directions over the elements of `together` at once, every element
     +-1/sqrt(n) of all n: a wrong element shows as its error over sqrt(n)."""
-    n = sum(t.array.size for t in together)
-    signs = np.where(rng.random((DIRECTIONS, n)) < 0.5, n ** -0.5, -(n ** -0.5))
-    bounds = np.cumsum([0] + [t.array.size for t in together])
+    sizes = [t.array.size for t in together]
+    n = sum(sizes)
+    signs = draws.signs(DIRECTIONS * n, n ** -0.5).reshape(DIRECTIONS, n)
+    bounds = list(itertools.accumulate(sizes, initial=0))
     parts = [signs[:, a:b].reshape(DIRECTIONS, *t.array.shape) for t, a, b in zip(together, bounds, bounds[1:])]
-    analytic = sum(part.reshape(DIRECTIONS, -1) @ np.ravel(t.analytic) for t, part in zip(together, parts))
+    analytic = signs @ np.concatenate([np.ravel(t.analytic) for t in together])
     numeric, roundoff = one_by_one.jointly([t.array for t in together], parts)
     tolerance = example.spec.tolerance or tolerances.FINITE_DIFFERENCES
     what = ", ".join(t.what for t in together) + " (together)"
@@ -113,7 +118,7 @@ def _joint_comparison(example, together, one_by_one, rng):
                    Tolerance(tolerance.atol, tolerance.rtol, roundoff))
 
 
-def _plan(targets, rng, every_element):
+def _plan(targets, draws, every_element):
     """Directions (and sampled elements) for each large tensor, else every element; the
     signs of all the directions come from one draw."""
     large = []
@@ -123,13 +128,14 @@ def _plan(targets, rng, every_element):
             t.directions, t.elements = None, np.arange(n)
         else:
             large.append(t)
-    positive = rng.random(DIRECTIONS * sum(t.array.size for t in large)) < 0.5
+    if not large:
+        return
+    signs = draws.signs(DIRECTIONS * sum(t.array.size for t in large))
     start = 0
     for t in large:
         n = t.array.size
-        size = n ** -0.5
-        t.directions = np.where(positive[start:start + DIRECTIONS * n], size, -size).reshape(DIRECTIONS, *t.array.shape)
-        t.elements = rng.choice(n, SAMPLED, replace=False) if t.stacked else np.arange(0)
+        t.directions = (signs[start:start + DIRECTIONS * n] * n ** -0.5).reshape(DIRECTIONS, *t.array.shape)  # +-1/sqrt(n)
+        t.elements = draws.sample(n, SAMPLED) if t.stacked else np.arange(0)
         start += DIRECTIONS * n
 
 
@@ -160,13 +166,14 @@ class OneByOne:
         """Central differences along directions that move every array at once (directions[i]
         of shape (DIRECTIONS, *arrays[i].shape)): (numeric values, round-off allowance)."""
         originals = [a.copy() for a in arrays]
+        steps = [step * d for d in directions]
         numeric = []
         for k in range(len(directions[0])):
-            for array, original, d in zip(arrays, originals, directions):
-                np.add(original, step * d[k], out=array)
+            for array, original, d in zip(arrays, originals, steps):
+                np.add(original, d[k], out=array)
             plus = self.loss()
-            for array, original, d in zip(arrays, originals, directions):
-                np.subtract(original, step * d[k], out=array)
+            for array, original, d in zip(arrays, originals, steps):
+                np.subtract(original, d[k], out=array)
             numeric.append((plus - self.loss()) / (2.0 * step))
         for array, original in zip(arrays, originals):
             array[...] = original

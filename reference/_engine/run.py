@@ -53,6 +53,24 @@ def forward_backward(example, layer=None, args=None, upstream=None):
     return (out, *gradients(example, layer, upstream))
 
 
+def plain(example):
+    """forward_backward(example) on a fresh layer, the example's own arguments and G: run once
+    per example and shared by the checks that need exactly that (torch twin, finite
+    differences, output_owned), which read it and never write to it. If it raised, each of
+    them raises the same exception."""
+    found = getattr(example, "_plain", None)
+    if found is None:
+        try:
+            found = (forward_backward(example), None)
+        except Exception as exc:  # noqa: BLE001 - re-raised below, in every check that asks
+            found = (None, exc)
+        example._plain = found
+    result, error = found
+    if error is not None:
+        raise error
+    return result
+
+
 def gradients(example, layer, upstream=None):
     """(input grads, param grads) of one backward on the layer's last forward, as copies."""
     inputs = backward(example, layer, upstream)

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from .._spec.tolerances import CONTRACT, EPS, STEP
-from .compare import matches
+from .compare import all_match
 
 MAX_ROWS = 1024  # rows per forward call (bounds the memory a stacked call takes)
 
@@ -41,48 +41,48 @@ class StackedInputs:
         that input or None, flat element indices), all in one stacked forward call:
         [(numeric values, round-off allowance of each), ...] in the order of the requests,
         or None if the stacked call does not reproduce the layer's output."""
-        blocks, denominators, counts = [], [], []
+        samples, owners, edits, counts = [], [], [], []
+        rows = 0
         for name, directions, elements in requests:
-            first = len(denominators)
-            x = self.args[name]
-            if directions is not None:  # every sample of x, once per direction
-                steps, shape = step * directions, (len(directions) * self.batch, *x.shape[1:])
-                row = np.arange(shape[0])  # direction row // batch, sample row % batch
-                blocks.append((name, (x + steps).reshape(shape), (x - steps).reshape(shape),
-                               row % self.batch, first + row // self.batch))
-                denominators += [2.0 * step] * len(directions)
+            first, x = sum(counts), self.args[name]
+            ways = 0 if directions is None else len(directions)
             elements = np.asarray(elements, dtype=int)
-            if elements.size:
+            if ways:  # every sample of x, once per direction: row r is direction r // batch
+                samples.append(np.tile(np.arange(self.batch), ways))
+                owners.append(first + np.repeat(np.arange(ways), self.batch))
+                edits.append((name, rows, (step * directions).reshape(ways * self.batch, *x.shape[1:]), None))
+                rows += ways * self.batch
+            if elements.size:  # one row per element: the sample that holds it
                 b, within = np.divmod(elements, math.prod(x.shape[1:]))
-                up, down = x.flat[elements] + step, x.flat[elements] - step
-                rows = x[b].reshape(len(elements), -1)
-                plus, minus = rows.copy(), rows.copy()
-                plus[np.arange(len(elements)), within] = up
-                minus[np.arange(len(elements)), within] = down
-                blocks.append((name, plus.reshape(x[b].shape), minus.reshape(x[b].shape), b,
-                               len(denominators) + np.arange(len(elements))))
-                denominators += list(up - down)
-            counts.append(len(denominators) - first)
-        samples = np.concatenate([block[3] for block in blocks] or [np.arange(0)])
-        owner = np.concatenate([block[4] for block in blocks] or [np.arange(0)])
-        rows = len(samples)
+                samples.append(b)
+                owners.append(first + ways + np.arange(elements.size))
+                edits.append((name, rows, None, within))
+                rows += elements.size
+            counts.append(ways + elements.size)
+        samples = np.concatenate(samples or [np.arange(0)])
+        owner = np.concatenate(owners or [np.arange(0)])
         # Row order: plus rows, minus rows, then the probe: the batch reversed and one extra
         # sample, last (so a mask drawn per row position cannot line up with the original).
-        probe = np.concatenate([np.arange(self.batch)[::-1], [0]])
-        everything = np.concatenate([samples, samples, probe])
-        stacked = {k: v[everything] for k, v in self.args.items()}
+        everything = np.concatenate([samples, samples, np.arange(self.batch)[::-1], [0]])
+        stacked = {k: np.ascontiguousarray(v[everything]) for k, v in self.args.items()}
         for k in stacked:
             stacked[k][-1] = stacked[k][-1] * 0.5 + 0.25
-        start = 0
-        for name, plus, minus, block_samples, _ in blocks:
-            stop = start + len(block_samples)
-            stacked[name][start:stop], stacked[name][rows + start:rows + stop] = plus, minus
-            start = stop
+        denominators = np.full(sum(counts), 2.0 * step)
+        for name, start, steps, within in edits:
+            flat = stacked[name].reshape(len(everything), -1)  # a view (contiguous)
+            if steps is not None:
+                stop = start + len(steps)
+                stacked[name][start:stop] += steps
+                stacked[name][rows + start:rows + stop] -= steps
+            else:
+                plus, minus = start + np.arange(len(within)), rows + start + np.arange(len(within))
+                flat[plus, within] += step
+                flat[minus, within] -= step
+                denominators[owner[plus]] = flat[plus, within] - flat[minus, within]
         found = self._row_losses(stacked, everything)
         if found is None:
             return None
         losses, scales = found
-        denominators = np.asarray(denominators, dtype=np.float64)
         numeric = np.bincount(owner, weights=losses[:rows] - losses[rows:2 * rows], minlength=len(denominators))
         roundoff = EPS * np.bincount(owner, weights=scales[:rows] + scales[rows:2 * rows],
                                      minlength=len(denominators))
@@ -107,6 +107,6 @@ class StackedInputs:
             losses.append(terms.sum(axis=1))
             scales.append(np.abs(terms).sum(axis=1))
         again, expected = out[-self.batch - 1:-1], self.base[::-1]  # the probe, in the last chunk
-        if not matches(again, expected, CONTRACT).all():
+        if not all_match(again, expected, CONTRACT):
             return None
         return np.concatenate(losses), np.concatenate(scales)

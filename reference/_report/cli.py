@@ -4,7 +4,7 @@ import collections
 import sys
 
 from .._spec.project import SpecsError, specs_for_run
-from .parallel import default_jobs, ordered, prepare
+from .parallel import default_jobs, ordered
 
 COMMANDS = """commands:
   python -m reference [options]        check the project's specs ([tool.reference] in pyproject.toml;
@@ -135,5 +135,4 @@ def _verdicts(specs, args, progress):
                        progress=progress if args.jobs == 1 else None)
         return Verdict(row.name, row.passed, format_row(row), row_record(row) if args.json else None)
 
-    prepare(specs)
     return ordered(verdict, len(specs), args.jobs)

@@ -2,9 +2,10 @@
 
 Every run draws from its own seed, so the results are the same in one process or several;
 only the time differs. Where the platform cannot fork, they run here, one after another.
+The parent does not import torch first: each worker imports it when a twin first runs, so
+the runs that need no twin go on meanwhile (importing torch takes longer than most runs).
 """
 import concurrent.futures
-import importlib
 import multiprocessing
 import os
 
@@ -13,13 +14,6 @@ _TASK = {}  # the function a forked worker calls: its parent's, copied by the fo
 
 def default_jobs():
     return min(2, os.cpu_count() or 1)
-
-
-def prepare(specs):
-    """Import torch here when a twin will run: the forked workers then share it (copied by the
-    fork) instead of each importing it anew."""
-    if any(spec.twin is not None for spec in specs):
-        importlib.import_module("reference._engine.torch_twin")
 
 
 def ordered(function, count, jobs):
