@@ -42,7 +42,9 @@ def here(monkeypatch, capsys, hypothesis_state):
 
                 hypothesis_state._profiles.update(_profiles._HYPOTHESIS_OWN)
                 hypothesis_state.load_profile("ci")
-                status = pytest.main(list(args))
+                # no:unraisableexception: its two gc.collect() at the end of each session walk
+                # this process's whole heap (torch's included), 0.2 s each
+                status = pytest.main(["-p", "no:unraisableexception", *args])
             else:
                 from reference._report.cli import main
                 status = main(list(args))

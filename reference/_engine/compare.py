@@ -41,6 +41,9 @@ class Comparison:
         return f"[{self.check}] {self.layer} {self.what}: {status}" + (f"\n  {self.message}" if self.message else "")
 
 
+_PASSED = vars(Comparison("", "", "", True))  # every field's default, ok=True
+
+
 def matches(actual, expected, tolerance):
     """Element by element: a finite pair within the allowance, or the same infinity on both
     sides. A non-finite value never matches a finite one (the allowance, which grows with
@@ -54,15 +57,14 @@ def all_match(actual, expected, tolerance):
 
 
 def _within(actual, expected, tolerance):
-    """|a - b| when every gap is finite and within the allowance (the common case, in a
-    few operations: a finite gap means both sides are finite), else None."""
+    """|a - b| when both sides are finite and every gap is within the allowance (the common
+    case, in a few operations), else None."""
     if actual.dtype.kind != "f" or expected.dtype.kind != "f":
         return None
-    with np.errstate(invalid="ignore", over="ignore"):
-        gap = np.abs(actual - expected)
-        if np.isfinite(gap).all() and (gap <= tolerance.allowed(actual, expected)).all():
-            return gap
-    return None
+    if not (np.isfinite(actual).all() and np.isfinite(expected).all()):
+        return None  # (no errstate needed below: finite values; it costs more than the rest)
+    gap = np.abs(actual - expected)
+    return gap if (gap <= tolerance.allowed(actual, expected)).all() else None
 
 
 def _gaps(actual, expected, tolerance):
@@ -90,9 +92,11 @@ def compare(check, layer, what, actual, expected, tolerance, sides=("analytic", 
     if actual.size == 0:
         return Comparison(check, layer, what, True)
     gap = _within(actual, expected, tolerance)
-    if gap is not None:
-        return Comparison(check, layer, what, True, float(gap.max()), actual=actual, expected=expected, sides=sides,
-                          tolerance=tolerance)
+    if gap is not None:  # built as made_by builds: a frozen dataclass's __init__ costs more than the check
+        passed = object.__new__(Comparison)
+        passed.__dict__.update(_PASSED, check=check, layer=layer, what=what, error=float(gap.max()),
+                               actual=actual, expected=expected, sides=sides, tolerance=tolerance)
+        return passed
     within, gap, allowed = _gaps(actual, expected, tolerance)
     error = float(gap.max())  # inf or NaN where a side is non-finite and the other is not the same
     if within.all():

@@ -202,7 +202,9 @@ def _stacked(example, layer, args, base):
         return None
     if any(np.ndim(v) < len(spec.inputs[k].dims) for k, v in args.items()):
         return None  # an element-wise layer drawn at rank 1: no batch axis
-    own = copy.deepcopy(layer)  # stacked calls must not touch the layer the other differences use
+    # A copy: a stacked call must not touch the layer the other differences use, nor what a
+    # layer wrapped by an adapter holds (a cache or a state sized by the larger batch).
+    own = copy.deepcopy(layer)
 
     def call(**stacked):
         freeze_randomness(own, example.seed)

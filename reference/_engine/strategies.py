@@ -2,6 +2,7 @@
 import contextlib
 import copy
 import dataclasses
+import functools
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -71,8 +72,7 @@ def floats(draw, decl, shape):
     values = rng.uniform(decl.low, decl.high, size=shape)
     size = values.size
     for _ in range(draw(st.integers(0, min(size, CHOSEN)))):
-        values.flat[draw(st.integers(0, size - 1))] = draw(st.floats(decl.low, decl.high, allow_nan=False,
-                                                                    allow_infinity=False))
+        values.flat[draw(st.integers(0, size - 1))] = draw(_values_between(decl.low, decl.high))
     if decl.extremes:
         extreme = rng.random(shape) < 0.5
         values[extreme] = rng.choice(decl.extremes, size=int(extreme.sum()))
@@ -80,6 +80,12 @@ def floats(draw, decl, shape):
         values = values + rng.choice(decl.row_offsets, size=shape[:-1] + (1,))
     values = away_from_kinks(values, decl.kinks)
     return spread_apart(values) if decl.distinct else values
+
+
+@functools.lru_cache(maxsize=None)
+def _values_between(low, high):
+    """The strategy of one chosen value (built once per range: building it costs more than a draw)."""
+    return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
 @st.composite
