@@ -17,7 +17,7 @@ EXAMPLES, SEED = 20, 0
 
 @pytest.mark.parametrize("bug", CATALOG, ids=lambda bug: bug.name)
 def test_planted_bug_is_caught(bug):
-    row = run_spec(variant_spec(bug, BY_NAME[bug.spec]), EXAMPLES, SEED, shrink=False)
+    row = run_spec(variant_spec(bug, BY_NAME[bug.spec]), EXAMPLES, SEED, explain=False)
     assert row.failures, f"planted bug {bug.name!r} ({bug.description}) escaped {row.examples} examples"
     if bug.only:
         assert row.caught_by == {bug.only}, [str(c) for c in row.failures]

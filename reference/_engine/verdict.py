@@ -48,10 +48,12 @@ def _column(comparison):
     return comparison.check
 
 
-def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=True):
+def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=True, explain=True):
     """Check `spec` on `n_examples` drawn examples; on failure the row keeps its failures and
     a failing example at the smallest sizes a bounded search finds (smaller_failure; the
-    first failure's sizes if `shrink` is False). progress: a Progress, or None."""
+    first failure's sizes if `shrink` is False), the least degenerate of a few drawn there
+    (typical_failure). explain=False: the first failure only, for a verdict that no report
+    reads (the self-test). progress: a Progress, or None."""
     row = Row(spec.name, seed=seed_value, n_examples=n_examples)
     state = {"failed": False}
 
@@ -95,6 +97,8 @@ def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=
         row.caught_by.add("finite_differences")
     except ChecksFailed as exc:
         row.failures, row.results, row.example = exc.failures, exc.results, exc.example
+        if not explain:
+            return row
         found = smaller_failure(spec, sizes(exc.example), seed_value, checks) if shrink else sizes(exc.example)
         typical = typical_failure(spec, found, seed_value, checks)
         if typical is not None:

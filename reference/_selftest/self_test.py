@@ -16,7 +16,7 @@ def self_test(n_examples, seed_value):
     print(f"{'planted bug':<30}{'checked as':<28}{'verdict':<9}caught by")
     outcomes = []  # (name, caught)
     for bug in CATALOG:
-        row = run_spec(variant_spec(bug, by_name[bug.spec]), n_examples, seed_value, shrink=False)
+        row = run_spec(variant_spec(bug, by_name[bug.spec]), n_examples, seed_value, explain=False)
         outcomes.append(_print_outcome(bug, bug.spec, bool(row.failures), ", ".join(sorted(row.caught_by))))
     for bug in INITIALIZER_CATALOG:
         failures = check_initializer(bug.make, bug.rule, seed=seed_value)
