@@ -3,6 +3,7 @@ import contextlib
 import dataclasses
 import io
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -47,6 +48,14 @@ def test_hint_names_a_transpose_and_stays_quiet_on_noise():
     assert "transposed" in hint(W.T, W)
     noisy = TRUE + RNG.standard_normal(TRUE.shape) * 0.1
     assert hint(noisy, TRUE, AXES, {"batch": 4}) == ""
+
+
+def test_no_pattern_is_named_against_a_reference_that_is_not_finite():
+    reference = TRUE.copy()
+    reference.flat[0] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # allclose with a NaN atol warns
+        assert hint(TRUE * 2, reference, AXES, {"batch": 4}) == ""
 
 
 def test_a_factor_shared_by_several_sizes_names_them_all():

@@ -1,8 +1,10 @@
 """Hypothesis strategies: sizes, values, and whole examples drawn from a spec."""
+import bisect
 import contextlib
 import copy
 import dataclasses
 import functools
+import itertools
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -56,23 +58,37 @@ def at_kinks_and_ties(decl, values, rng):
     return values
 
 
-# Values are drawn by NumPy from a seed hypothesis draws, and then hypothesis chooses up to
-# this many elements itself (its edge values: 0, the bounds, tiny numbers) at positions it
-# draws. Hypothesis drawing every element was half the time of a run, and its per-element
-# draws start from all zeros, where many mistakes look alike; random values show them.
+# Values are drawn by NumPy from the example's seed (which hypothesis draws), and then
+# hypothesis chooses up to this many elements of each array itself (its edge values: 0, the
+# bounds, tiny numbers) at positions it draws. Hypothesis drawing every element was half the
+# time of a run, and its per-element draws start from all zeros, where many mistakes look
+# alike; random values show them.
 CHOSEN = 3
 SEEDS = st.integers(0, 2**32 - 1)
 
 
 @st.composite
-def floats(draw, decl, shape):
-    """A float64 array of `shape` for a Floats declaration (see CHOSEN), then the declared row
-    offsets, extremes (about half the elements), kink margin and distinctness."""
-    rng = np.random.default_rng(draw(SEEDS))
-    values = rng.uniform(decl.low, decl.high, size=shape)
-    size = values.size
-    for _ in range(draw(st.integers(0, min(size, CHOSEN)))):
-        values.flat[draw(st.integers(0, size - 1))] = draw(_values_between(decl.low, decl.high))
+def floats_together(draw, wanted, seed):
+    """One float64 array per (Floats declaration, shape) in `wanted`, for one example: uniform
+    values from a NumPy generator seeded by the example's seed, then up to CHOSEN elements
+    per array chosen by hypothesis (at positions it draws over all the arrays at once: two
+    draws each, and no draw per array), then each declaration's extras (_declared)."""
+    rng = np.random.default_rng([seed, 4])
+    arrays = [rng.uniform(decl.low, decl.high, size=shape) for decl, shape in wanted]
+    ends = list(itertools.accumulate(a.size for a in arrays))
+    total = ends[-1] if ends else 0
+    for _ in range(draw(st.integers(0, min(total, CHOSEN * len(arrays))))):
+        at = draw(st.integers(0, total - 1))
+        k = bisect.bisect_right(ends, at)
+        decl = wanted[k][0]
+        arrays[k].flat[at - (ends[k - 1] if k else 0)] = draw(_values_between(decl.low, decl.high))
+    return [_declared(decl, values, rng) for (decl, _), values in zip(wanted, arrays)]
+
+
+def _declared(decl, values, rng):
+    """The declared row offsets, extremes (about half the elements), kink margin and
+    distinctness, applied to drawn values."""
+    shape = values.shape
     if decl.extremes:
         extreme = rng.random(shape) < 0.5
         values[extreme] = rng.choice(decl.extremes, size=int(extreme.sum()))
@@ -113,9 +129,8 @@ def probabilities(draw, shape):
     return weights / weights.sum(axis=-1, keepdims=True)
 
 
-def input_values(decl, shape, config):
-    if isinstance(decl, Floats):
-        return floats(decl, shape)
+def other_values(decl, shape, config):
+    """The values of an input that is not Floats (those are drawn together: floats_together)."""
     if isinstance(decl, Labels):
         return integers(shape, config[decl.classes])
     if isinstance(decl, OneHot):
@@ -177,15 +192,20 @@ def examples(draw, spec):
         return _unbuilt(spec, config, seed, None, {}, "building the layer", exc)
     if not spec.wrt and not layer.params:
         raise ValueError(f"spec {spec.name}: nothing to differentiate: no Floats input and no parameter")
-    for name, value in layer.params.items():
-        value[...] = draw(floats(PARAM_VALUES, value.shape))
-    args = {}
+    shapes = {}
     for name, decl in spec.inputs.items():
         shape = shape_of(decl, config)
         if getattr(decl, "any_shape", False):  # ranks 1 to 3, not only the declared one
             ranks = [shape[-1:], shape, (draw(DIM),) + shape]
             shape = draw(st.sampled_from([s for s in ranks if len(s) >= decl.min_rank]))
-        args[name] = draw(input_values(decl, shape, config))
+        shapes[name] = shape
+    floats = [name for name, decl in spec.inputs.items() if isinstance(decl, Floats)]
+    drawn = iter(draw(floats_together([(PARAM_VALUES, value.shape) for value in layer.params.values()]
+                                      + [(spec.inputs[name], shapes[name]) for name in floats], seed)))
+    for value in layer.params.values():
+        value[...] = next(drawn)
+    args = {name: next(drawn) if name in floats else draw(other_values(decl, shapes[name], config))
+            for name, decl in spec.inputs.items()}
     probe = copy.deepcopy(layer)
     freeze_randomness(probe, seed)
     try:
