@@ -7,6 +7,7 @@ contract: the layer contract of DESIGN.md, rule by rule.
 """
 import copy
 import dataclasses
+import types
 from dataclasses import dataclass
 from typing import Callable
 
@@ -100,13 +101,36 @@ def _against_twin(example, args, label=""):
     return results
 
 
+def _one_call(example):
+    """One forward and one backward of a fresh layer, on copies of the arguments and of G,
+    with the params before and what the call left behind: what types_and_shapes,
+    arguments_unchanged and params_unchanged_by_backward each read their rules from. Run
+    once per example (like run.plain); if it raised, each of them raises the same."""
+    found = getattr(example, "_one_call", None)
+    if found is None:
+        try:
+            layer, given = example.fresh_layer(), copy.deepcopy(example.args)
+            before = copy.deepcopy(layer.params)
+            freeze_randomness(layer, example.seed)
+            out = layer.forward(**given)
+            dout = example.upstream.copy()
+            inputs = backward(example, layer, dout, copy=False)
+            found = (types.SimpleNamespace(layer=layer, given=given, before=before, out=out, dout=dout,
+                                           inputs=inputs), None)
+        except Exception as exc:  # noqa: BLE001 - re-raised below, in every check that asks
+            found = (None, exc)
+        example._one_call = found
+    call, error = found
+    if error is not None:
+        raise error
+    return call
+
+
 def types_and_shapes(example):
     """grads has the keys of params, each with its shape and dtype; float64 in gives float64
     out for the output and every gradient."""
-    name = example.spec.name
-    layer = example.fresh_layer()
-    out = forward(example, layer, example.args)
-    inputs = backward(example, layer)
+    name, call = example.spec.name, _one_call(example)
+    layer = call.layer
     results = [rule("contract", name, "grads keys", set(layer.grads) == set(layer.params),
                     f"grads has {sorted(layer.grads)}, params has {sorted(layer.params)}")]
     for key, value in layer.params.items():
@@ -115,7 +139,7 @@ def types_and_shapes(example):
         results.append(rule("contract", name, f"grads[{key!r}]", ok,
                             f"expected an array of shape {value.shape} and dtype {value.dtype}, "
                             f"got {_describe(grad)}"))
-    produced = {"output": np.asarray(out), **{f"input {k}": g for k, g in inputs.items()}}
+    produced = {"output": np.asarray(call.out), **{f"input {k}": g for k, g in call.inputs.items()}}
     results += [rule("contract", name, f"dtype of {what}",
                      isinstance(value, np.ndarray) and value.dtype == np.float64,
                      f"expected float64, got {_describe(value)}")
@@ -125,31 +149,22 @@ def types_and_shapes(example):
 
 def arguments_unchanged(example):
     """forward does not modify its inputs, backward does not modify dout."""
-    name = example.spec.name
-    layer, given = example.fresh_layer(), copy.deepcopy(example.args)
-    freeze_randomness(layer, example.seed)
-    layer.forward(**given)
-    results = [rule("contract", name, f"input {k} after forward", np.array_equal(given[k], example.args[k]),
-                    "forward modified its argument in place") for k in given]
+    name, call = example.spec.name, _one_call(example)
+    results = [rule("contract", name, f"input {k} after forward", np.array_equal(call.given[k], example.args[k]),
+                    "forward modified its argument in place") for k in call.given]
     if not example.spec.loss:
-        dout = example.upstream.copy()
-        layer.backward(dout)
-        results.append(rule("contract", name, "dout after backward", np.array_equal(dout, example.upstream),
+        results.append(rule("contract", name, "dout after backward", np.array_equal(call.dout, example.upstream),
                             "backward modified dout in place"))
     return results
 
 
 def params_unchanged_by_backward(example):
     """No optimizer step, clipping or other write to params inside forward or backward."""
-    name = example.spec.name
-    layer = example.fresh_layer()
-    before = copy.deepcopy(layer.params)
-    forward(example, layer, example.args)
-    backward(example, layer)
+    name, call = example.spec.name, _one_call(example)
     return [rule("contract", name, f"param {k} after forward and backward",
-                 np.array_equal(layer.params[k], before[k]),
+                 np.array_equal(call.layer.params[k], call.before[k]),
                  "params changed (an optimizer step, clipping or decay inside the layer?)")
-            for k in before]
+            for k in call.before]
 
 
 def stateless(example):

@@ -25,21 +25,23 @@ def scalar(example, out, upstream=None):
     return float(np.sum(upstream * out))
 
 
-def backward(example, layer, upstream=None):
-    """backward(G) -> {input name: grad} for every differentiable input.
+def backward(example, layer, upstream=None, copy=True):
+    """backward(G) -> {input name: grad} for every differentiable input; G is passed as a
+    copy unless copy=False (arguments_unchanged then sees what backward did to it).
 
     A loss's backward() takes no G; it is scaled by the (scalar) G here so that losses
     and layers share one scalar L = G * forward(...).
     """
     spec = example.spec
     upstream = example.upstream if upstream is None else upstream
+    given = upstream.copy() if copy else upstream
     if not spec.wrt:  # only parameters are differentiable (Embedding); backward returns None
-        layer.backward(upstream.copy())
+        layer.backward(given)
         return {}
     first, *others = spec.wrt
     if spec.loss:
         return {first: upstream * layer.backward()}
-    grads = {first: layer.backward(upstream.copy())}
+    grads = {first: layer.backward(given)}
     extra = getattr(layer, "dinputs", {})
     grads.update({name: extra.get(name) for name in others})
     return grads
