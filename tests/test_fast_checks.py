@@ -122,7 +122,7 @@ def test_a_layer_wrongly_declared_independent_falls_back_and_still_passes(name):
     for example in drawn_examples(spec, 0, 10):
         layer, args = example.fresh_layer(), {k: v.copy() for k, v in example.args.items()}
         base = layer.forward(**args)
-        stack = fd_check._stacked(example, layer, args, base)  # None: drawn without a batch axis
+        stack = fd_check._stacked(example, args, base)  # None: drawn without a batch axis
         fallbacks += stack is None or stack.differences([("x", None, [0])]) is None
         assert not failing(finite_differences(example))
     assert fallbacks >= 7  # the rest are degenerate draws (p = 0, all-zero inputs) where nothing interacts

@@ -16,7 +16,6 @@ How each input and parameter is covered (README, "Fast checks"):
   element or direction, so it goes element-wise only up to ONE_BY_ONE_MAX elements.
 Every difference is allowed the tolerance plus its own round-off (tolerances.py).
 """
-import copy
 import itertools
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ from .._spec import tolerances
 from .compare import compare
 from .draws import Draws
 from .finite_diff import central
-from .run import copied, forward, plain, scalar
+from .run import copied, forward, plain, scalar, spare_layer
 from .stacked import StackedInputs
 from .strategies import freeze_randomness
 from .._spec.tolerances import Tolerance
@@ -68,7 +67,7 @@ def finite_difference_results(example, every_element=False):
     spec = example.spec
     layer, args = example.fresh_layer(), copied(example.args)
     base, analytic_inputs, analytic_params = plain(example)
-    stacked = _stacked(example, layer, args, base)
+    stacked = _stacked(example, args, base)
     targets = ([_Target(f"input {k}", analytic_inputs[k], args[k], k if stacked else "") for k in spec.wrt]
                + [_Target(f"param {k}", analytic_params[k], layer.params[k]) for k in layer.params])
     draws = Draws(example.seed)
@@ -196,15 +195,16 @@ class OneByOne:
         return np.asarray(numeric), 2.0 * tolerances.EPS * self.scale / np.asarray(denominators)
 
 
-def _stacked(example, layer, args, base):
+def _stacked(example, args, base):
     spec = example.spec
     if not spec.independent_samples or spec.loss or not spec.wrt:
         return None
     if any(np.ndim(v) < len(spec.inputs[k].dims) for k, v in args.items()):
         return None  # an element-wise layer drawn at rank 1: no batch axis
-    # A copy: a stacked call must not touch the layer the other differences use, nor what a
-    # layer wrapped by an adapter holds (a cache or a state sized by the larger batch).
-    own = copy.deepcopy(layer)
+    # A layer of its own: a stacked call must not touch the layer the other differences use,
+    # nor what a layer wrapped by an adapter holds (a cache or a state sized by the larger
+    # batch). The one run.plain ran is done with.
+    own = spare_layer(example)
 
     def call(**stacked):
         freeze_randomness(own, example.seed)

@@ -59,18 +59,27 @@ def plain(example):
     """forward_backward(example) on a fresh layer, the example's own arguments and G: run once
     per example and shared by the checks that need exactly that (torch twin, finite
     differences, output_owned), which read it and never write to it. If it raised, each of
-    them raises the same exception."""
+    them raises the same exception. The layer it ran is kept for spare_layer."""
     found = getattr(example, "_plain", None)
     if found is None:
+        layer = example.fresh_layer()
         try:
-            found = (forward_backward(example), None)
+            found = (forward_backward(example, layer), None)
         except Exception as exc:  # noqa: BLE001 - re-raised below, in every check that asks
             found = (None, exc)
-        example._plain = found
+        example._plain, example._spare = found, layer
     result, error = found
     if error is not None:
         raise error
     return result
+
+
+def spare_layer(example):
+    """The layer run.plain ran, for one more use that needs a layer of its own (the stacked
+    differences), else a fresh one: a copy of a layer costs more than many checks' work."""
+    layer = getattr(example, "_spare", None)
+    example._spare = None
+    return example.fresh_layer() if layer is None else layer
 
 
 def gradients(example, layer, upstream=None):
