@@ -52,6 +52,17 @@ SIZES = {
 TWINS = {"FC": LINEAR, "SimpleRNN": RNN}
 
 
+# What each section measured, for "what holds" at the end: (what, measured, line, unit).
+# The lines are issue 16's; a ratio is against gradcheck in the same run, a time is wall
+# time on this machine (an idle one, for the record).
+MEASURED = []
+LINES = {("default/fast", "SimpleRNN", "medium"): 0.15, ("default/fast", "SimpleRNN", "large"): 0.25,
+         **{("default/fast", "FC", size): 0.3 for size in ("tiny", "medium", "large")}}
+COMMAND_LINES = {"red: pytest -n 2 (planted bug)": 5.0, "red: python -m reference --layer SimpleRNN:rnn-wh-overwritten": 3.0,
+                 "green: python -m reference (all specs)": 8.0, "check: cannot adapt": 0.5,
+                 "check: an FC-like layer that passes": 2.0, "green: python -m pytest -n 2 (this repository)": 20.0}
+
+
 def median_time(run, repeats):
     return median_times([run], repeats)[0]
 
@@ -181,6 +192,7 @@ def timing_table(args):
             f, inputs = torch_function(name, example)
             elements = sum(t.numel() for t in inputs)
             verdicts = "/".join("pass" if harness_check(example, e) else "FAIL" for e in (False, True))
+            torch.autograd.gradcheck(f, inputs, fast_mode=True)  # its first call is slower: warm both up
             default, fast = median_times([lambda: harness_check(example, False),
                                           lambda: torch.autograd.gradcheck(f, inputs, fast_mode=True)],
                                          args.repeats)
@@ -191,6 +203,9 @@ def timing_table(args):
                                               lambda: torch.autograd.gradcheck(f, inputs)],
                                              1 if size != "tiny" else 3)
             floor = parameter_floor(example, args.repeats)
+            line = LINES.get(("default/fast", name, size))
+            if line is not None:
+                MEASURED.append((f"default check / gradcheck fast, {name} {size}", default / fast, line, ""))
             print(f"{name:<10}{size:<8}{elements:>9}{default * 1e3:>9.2f}ms{element * 1e3:>9.1f}ms"
                   f"{fast * 1e3:>9.2f}ms{slow:>11.3f}s{default / fast:>14.3f}{element / slow:>12.4f}"
                   f"{floor / slow:>10.4f}  {verdicts}", flush=True)
@@ -200,6 +215,7 @@ def catches(args):
     """What each check notices at SimpleRNN's medium size: the planted SimpleRNN bugs, and one
     element of W_h's gradient scaled by 1.001 and by 1 + 1e-5."""
     sizes = SIZES["SimpleRNN"]["medium"]
+    missed_by_all = []
     print(f"\nplanted bugs at SimpleRNN {tuple(sizes.values())}: caught by the default finite-difference "
           "check / by every default check")
     for bug in CATALOG:
@@ -207,8 +223,10 @@ def catches(args):
             example = example_for(bug.spec, sizes, spec=variant_spec(bug, BY_NAME[bug.spec]))
             by_fd = not harness_check(example, False)
             by_all = not all(c.ok for c in run_checks(example))
+            missed_by_all.extend([] if by_all else [bug.name])
             print(f"  {bug.name:<28}{'caught' if by_fd else 'missed':>8}{'caught' if by_all else 'missed':>8}"
                   f"   {bug.description}")
+    MEASURED.append(("planted SimpleRNN bugs missed by every default check", len(missed_by_all), 0, ""))
     example = example_for("SimpleRNN", sizes)
     n = example.layer.params["W_h"].shape[0]
     rng = np.random.default_rng(1)
@@ -224,6 +242,9 @@ def catches(args):
             caught["default"] += not harness_check(scaled, False)
             caught["element-wise"] += not harness_check(scaled, True)
             caught["gc fast"] += not gradcheck_passes(f, inputs, True, [index], factor)
+        if factor == 1.001:
+            MEASURED.append(("one W_h element x 1.001 caught by the default check, of",
+                             caught["default"], len(picked), "min"))
         # gradcheck's default mode compares every Jacobian entry on its own, so all the
         # elements scaled at once are missed only if each one alone is.
         slow = "not run" if args.quick else (
@@ -297,9 +318,41 @@ def commands(args):
             seconds, out = wall_time(command, cwd, repeats)
             baseline = baseline or seconds
             print(f"{label:<66}{seconds:>9.2f}{seconds / baseline:>16.2f}", flush=True)
+            if label in COMMAND_LINES:
+                MEASURED.append((label, seconds, COMMAND_LINES[label], "s"))
             found = [line.strip() for line in out.splitlines() if "smallest failing example found" in line]
             if label.startswith("red") and found:
                 print(f"    {found[0]}")
+
+
+def what_holds():
+    """Each measured figure against its line: a ratio or a time at most the line, a count of
+    catches at least it; "near" where it sits within 10% of the line (rerun: median of 3)."""
+    lines = [f"{'what holds':<66}{'measured':>9}{'line':>8}  verdict"]
+    for what, value, line, unit in MEASURED:
+        at_least = unit == "min"
+        holds = value >= line if at_least else value <= line
+        near = line and abs(value - line) <= 0.1 * line and not at_least
+        shown = f"{value:.3f}" if isinstance(value, float) and not unit else (
+            f"{value:.2f}s" if unit == "s" else f"{value}")
+        limit = f"{'>=' if at_least else '<='}{line:g}{'s' if unit == 's' else ''}"
+        lines.append(f"{what:<66}{shown:>9}{limit:>8}  {'holds' if holds else 'DOES NOT HOLD'}"
+                     + (" (within 10% of the line)" if near and holds else ""))
+    return "\n".join(lines)
+
+
+class _Tee:
+    """stdout, also kept (for --record)."""
+
+    def __init__(self, stream):
+        self.stream, self.kept = stream, []
+
+    def write(self, text):
+        self.kept.append(text)
+        return self.stream.write(text)
+
+    def flush(self):
+        self.stream.flush()
 
 
 def main(argv=None):
@@ -312,7 +365,10 @@ def main(argv=None):
     parser.add_argument("--suite", action="store_true", help="also time this repository's whole test suite")
     parser.add_argument("--only", choices=("timing", "catches", "forward-backward", "commands"), action="append",
                         help="run only these sections (repeatable); default all")
+    parser.add_argument("--record", metavar="DIR",
+                        help="also write the whole output to DIR/last-run.txt and what holds to DIR/what-holds.txt")
     args = parser.parse_args(argv)
+    tee = sys.stdout = _Tee(sys.stdout)
     sections = {"timing": timing_table, "catches": catches, "forward-backward": forward_backward_table,
                 "commands": commands}
     for section, run in sections.items():
@@ -320,6 +376,12 @@ def main(argv=None):
             run(args)
     print(f"\n(finite-difference tolerance {FINITE_DIFFERENCES} plus round-off per difference; gradcheck at "
           "its defaults; one BLAS thread and one torch thread on both sides; runs interleaved)")
+    holds = what_holds()
+    print("\n" + holds)
+    sys.stdout = tee.stream
+    if args.record:
+        Path(args.record, "last-run.txt").write_text("".join(tee.kept).lstrip("\n"))
+        Path(args.record, "what-holds.txt").write_text(holds + "\n")
 
 
 if __name__ == "__main__":

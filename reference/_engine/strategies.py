@@ -59,8 +59,8 @@ def at_kinks_and_ties(decl, values, rng):
 
 
 # Values are drawn by NumPy from the example's seed (which hypothesis draws), and then
-# hypothesis chooses up to this many elements of each array itself (its edge values: 0, the
-# bounds, tiny numbers) at positions it draws. Hypothesis drawing every element was half the
+# hypothesis chooses up to this many elements per array itself (its edge values: 0, the
+# bounds, tiny numbers) at positions it draws over all the arrays of the example. Hypothesis drawing every element was half the
 # time of a run, and its per-element draws start from all zeros, where many mistakes look
 # alike; random values show them.
 CHOSEN = 3
@@ -70,9 +70,9 @@ SEEDS = st.integers(0, 2**32 - 1)
 @st.composite
 def floats_together(draw, wanted, seed):
     """One float64 array per (Floats declaration, shape) in `wanted`, for one example: uniform
-    values from a NumPy generator seeded by the example's seed, then up to CHOSEN elements
-    per array chosen by hypothesis (at positions it draws over all the arrays at once: two
-    draws each, and no draw per array), then each declaration's extras (_declared)."""
+    values from a NumPy generator seeded by the example's seed, then up to CHOSEN times as
+    many elements as arrays chosen by hypothesis (at positions it draws over all the arrays
+    at once: two draws each, and no draw per array), then each declaration's extras."""
     rng = np.random.default_rng([seed, 4])
     arrays = [rng.uniform(decl.low, decl.high, size=shape) for decl, shape in wanted]
     ends = list(itertools.accumulate(a.size for a in arrays))
