@@ -8,6 +8,7 @@ import pytest
 
 import scratch
 from reference._engine import fd_check, stacked
+from reference._engine.draws import Draws
 from reference._engine.checks import CHECKS, every_element_checks, finite_differences
 from reference._selftest.planted import CATALOG, Planted, scaled_gradient, variant_spec
 from reference._builtin.specs import BY_NAME
@@ -93,6 +94,36 @@ def test_a_wrong_element_of_a_large_inputs_gradient_fails_the_joint_check_and_is
     found = failing(finite_differences(rnn_example(MEDIUM, spec)))
     assert set(found) == {"input x"}  # the joint disagreed: each tensor alone, then every element of x
     assert "worst at index (1, 7, 3)" in found["input x"].message
+
+
+def test_errors_that_cancel_in_each_tensors_own_directions_still_fail():
+    # Two W_h elements off by +0.05 and -0.05, chosen where the joint directions tell them
+    # apart but W_h's own two directions do not: the joint disagreement must not be lost.
+    n_x, n_h0, n_wx, n_wh = 320, 128, 256, 1024
+    n = n_x + n_h0 + n_wx + n_wh + 32
+    draws = Draws(rnn_example(MEDIUM).seed)
+    joint = draws.signs(2 * n).reshape(2, n)[:, n_x + n_h0 + n_wx:][:, :n_wh]
+    start = 2 * (n_x + n_h0 + n_wx)  # W_h's own directions, after x's, h0's and W_x's
+    own = draws.signs(2 * n)[start:start + 2 * n_wh].reshape(2, n_wh)  # every tensor's, in order
+    i, j = next((i, j) for i in range(n_wh) for j in range(i + 1, n_wh)
+                if (own[:, i] == own[:, j]).all() and (joint[:, i] != joint[:, j]).any())
+
+    class TwoWrong(scratch.SimpleRNN):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.grads["W_h"].flat[i] += 0.05
+            self.grads["W_h"].flat[j] -= 0.05
+            return dx
+    spec = variant_spec(Planted("two-wrong", "SimpleRNN", "two W_h elements off", TwoWrong), BY_NAME["SimpleRNN"])
+    found = failing(finite_differences(rnn_example(MEDIUM, spec)))
+    assert set(found) == {"param W_h"}
+    worst = {f"worst at index {tuple(int(v) for v in np.unravel_index(k, (32, 32)))}" for k in (i, j)}
+    assert "2 of 1024 elements differ" in found["param W_h"].message
+    assert any(w in found["param W_h"].message for w in worst)
+
+
+def test_sampled_elements_are_distinct():
+    assert all(len(set(Draws(seed).sample(65, 2))) == 2 for seed in range(3000))
 
 
 def test_stacked_differences_equal_one_forward_pair_each():

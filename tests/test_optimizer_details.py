@@ -9,10 +9,6 @@ import torch
 
 from scratch import FC, AdaGrad, Adam, Momentum, RMSProp, SimpleInitializer
 
-# One worker runs every test that builds a torch.optim optimizer: the first one built in a
-# process imports torch._dynamo (1.4 s). pyproject's --dist loadgroup honours the group.
-pytestmark = pytest.mark.xdist_group("torch.optim")
-
 torch.set_num_threads(1)
 
 ATOL = 1e-12  # a few float64 steps on values of order 1 (see ATOL in tests/test_optimizers.py)

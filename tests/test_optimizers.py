@@ -15,10 +15,6 @@ from hypothesis import strategies as st
 
 from scratch import FC, SGD, AdaGrad, Adam, Momentum, RMSProp, SimpleInitializer, SimpleRNN
 
-# One worker runs every test that builds a torch.optim optimizer: the first one built in a
-# process imports torch._dynamo (1.4 s). pyproject's --dist loadgroup honours the group.
-pytestmark = pytest.mark.xdist_group("torch.optim")
-
 torch.set_num_threads(1)
 
 # Both sides run the same float64 update; only the association of a few multiplications

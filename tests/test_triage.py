@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
+import scratch
 from reference import Floats, Spec, Twin
 from reference._builtin.specs import BY_NAME
 from reference._engine import triage
@@ -19,9 +20,9 @@ from reference._engine.compare import compare
 from reference._engine.verdict import TRIES_PER_SIZE, run_spec, smaller_failure
 from reference._report.cli import main
 from reference._report.hints import errors_by_step, hint
-from reference._report.reproduce import build_example
+from reference._report.reproduce import build_example, example_at
 from reference._report.table import Progress, failure_report, format_row
-from reference._selftest.planted import CATALOG, variant_spec
+from reference._selftest.planted import CATALOG, Planted, variant_spec
 from reference._spec.tolerances import FINITE_DIFFERENCES, TORCH
 
 RNG = np.random.default_rng(0)
@@ -56,6 +57,22 @@ def test_no_pattern_is_named_against_a_reference_that_is_not_finite():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # allclose with a NaN atol warns
         assert hint(TRUE * 2, reference, AXES, {"batch": 4}) == ""
+
+
+def test_a_tensor_checked_in_the_joint_directions_is_judged_by_them():
+    # forward and backward both use 1.01 * x: backward agrees with finite differences, which
+    # ran on x (100 elements) only along the joint directions, and not with PyTorch
+    class ScaledForward(scratch.FC):
+        def forward(self, x):
+            return super().forward(1.01 * x)
+
+        def backward(self, dout):
+            return 1.01 * super().backward(dout)
+    spec = variant_spec(Planted("scaled-forward", "FC", "forward of 1.01 x", ScaledForward), BY_NAME["FC"])
+    results = run_checks(example_at(spec, dict(batch=5, n_in=20, n_out=3)))
+    assert [c.what for c in results if c.check == "finite differences"] == ["input x, param W, param B (together)"]
+    verdicts = {f.what: f.verdict for f in triage.triage(results)}
+    assert verdicts["input x"] == triage.FORWARD and verdicts["param W"] == triage.FORWARD
 
 
 def test_a_factor_shared_by_several_sizes_names_them_all():
@@ -111,6 +128,12 @@ def test_a_non_finite_value_matches_only_the_same_infinity(actual, expected, wor
     found = compare("torch", "L", "output", np.array(actual), np.array(expected), TORCH, ("scratch", "torch"))
     assert found.ok == (words is None)
     assert words is None or words in found.message and "1 with" in found.message
+
+
+def test_finite_values_too_far_apart_to_subtract_fail_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not compare("torch", "L", "x", np.array([1.7e308]), np.array([-1.7e308]), TORCH).ok
 
 
 def test_an_infinite_value_counts_as_the_worst_element():

@@ -28,6 +28,7 @@ class Draws:
             raise ValueError(f"cannot sample {k} distinct indices below {n}")
         chosen = []
         while len(chosen) < k:
-            words = np.frombuffer(self._bytes(8 * k), dtype=np.uint64) % np.uint64(n)
-            chosen += [int(i) for i in words if int(i) not in chosen][:k - len(chosen)]
+            for word in np.frombuffer(self._bytes(8 * k), dtype=np.uint64) % np.uint64(n):
+                if len(chosen) < k and int(word) not in chosen:
+                    chosen.append(int(word))
         return np.asarray(chosen, dtype=int)

@@ -1,18 +1,22 @@
 """The finite-difference check: backward(G) against central differences of L = sum(G * forward).
 
-How each input and parameter is covered (README, "Fast checks"):
+How each input and parameter is covered (docs/fast-checks.md):
 - small tensors: every element;
-- larger ones: DIRECTIONS random sign directions (every element +-1/sqrt(n)), and for
-  stacked inputs also SAMPLED random elements; every element only when one of these
-  disagrees, so that a failure still names the element. A wrong element i shows in a
-  sign direction as error_i/sqrt(n) whichever element it is (a Gaussian direction can
+- the tensors perturbed by forward pairs (parameters, inputs that are not stacked), when
+  there are two or more of them, are checked together: DIRECTIONS random sign directions
+  over all of their elements at once (every element +-1/sqrt(n)), and the stacked inputs
+  of more than ELEMENTWISE_MAX elements join those directions. A wrong element i shows in
+  a sign direction as error_i/sqrt(n) whichever element it is (a Gaussian direction can
   all but skip an element): a tiny error in one element among many can hide below the
   allowance there, and the element-wise pass (`every_element`, and always on small
-  tensors) is what covers it.
+  tensors) is what covers it;
+- any other large tensor: DIRECTIONS sign directions of its own, and for a stacked input
+  also SAMPLED random elements;
+- where any of these disagrees, each tensor is checked again on its own, and every
+  element of what still disagrees, so that a failure names the tensor and the element.
 - inputs of layers with independent samples (spec.independent_samples) are perturbed
   many at once: perturbed copies of single samples stacked along the batch, every input's
-  in one forward call (stacked.py). Every element up to ELEMENTWISE_MAX costs nothing
-  more. Anything else (parameters, other inputs) takes a pair of forward calls per
+  in one forward call (stacked.py). Anything else takes a pair of forward calls per
   element or direction, so it goes element-wise only up to ONE_BY_ONE_MAX elements.
 Every difference is allowed the tolerance plus its own round-off (tolerances.py).
 """
@@ -27,6 +31,7 @@ from .draws import Draws
 from .finite_diff import central
 from .run import copied, forward, plain, scalar, spare_layer
 from .stacked import StackedInputs
+from .triage import TOGETHER
 from .strategies import freeze_randomness
 from .._spec.tolerances import Tolerance
 
@@ -59,11 +64,12 @@ class _Target:
 def finite_difference_results(example, every_element=False):
     """(one Comparison per differentiable input and parameter, the layer and args perturbed).
 
-    Tensors that take a forward pair per difference (parameters, inputs that are not
-    stacked) are first checked together: DIRECTIONS random sign directions over all of
-    their elements at once, so that the default check costs the same few forward calls
-    however many tensors a layer has. Only if that disagrees is each tensor checked on its
-    own (and then every element of what disagrees), so a failure is still localised."""
+    The tensors checked together (_checked_together) take DIRECTIONS random sign
+    directions over all of their elements at once, so that the default check costs the
+    same few forward calls however many tensors a layer has. Only if that disagrees is
+    each tensor checked on its own (and then every element of what disagrees), so a
+    failure is still localised; if none disagrees alone, every element of each of them is
+    differenced, and if even that agrees the joint disagreement stays the result."""
     spec = example.spec
     layer, args = example.fresh_layer(), copied(example.args)
     base, analytic_inputs, analytic_params = plain(example)
@@ -81,24 +87,32 @@ def finite_difference_results(example, every_element=False):
     failed = [t for t, c in zip(separate, results) if not c.ok and t.directions is not None]
     for target in failed:  # name the element: every element of what disagreed
         target.directions, target.elements = None, np.arange(target.array.size)
+    if joint is not None and not joint.ok and not any(not c.ok for t, c in zip(separate, results) if t in together):
+        # errors that cancel in each tensor's own directions (two elements of opposite sign)
+        cancelled = [t for t in together if t.directions is not None]
+        for target in cancelled:
+            target.directions, target.elements = None, np.arange(target.array.size)
+        failed += cancelled
     if failed:
         redone = dict(zip(map(id, failed), _compare_all(example, failed, stacked, one_by_one)))
         results = [redone.get(id(t), c) for t, c in zip(separate, results)]
-    if separate is not targets:
-        results.insert(targets.index(together[0]), joint)
+    if joint is not None and (joint.ok or all(c.ok for c in results)):
+        results.insert(targets.index(together[0]), joint)  # passed, or no element alone disagrees
     return results, layer, args
 
 
 def _checked_together(targets):
-    """The tensors the joint directions cover: every one whose gradient has its shape and
-    that would otherwise get directions of its own or forward pairs (every tensor but a
-    stacked input of at most ELEMENTWISE_MAX elements, which the stacked call covers
-    element by element), when there are two or more and more elements than ONE_BY_ONE_MAX
-    (fewer are checked element by element anyway). A stacked input's directions cost
-    batch rows each in the stacked call: in the joint ones they cost nothing more."""
-    together = [t for t in targets if np.shape(t.analytic) == t.array.shape
-                and (not t.stacked or t.array.size > ELEMENTWISE_MAX)]
-    return together if len(together) > 1 and sum(t.array.size for t in together) > ONE_BY_ONE_MAX else []
+    """The tensors the joint directions cover: those perturbed by forward pairs whose
+    gradient has its shape, when there are two or more with more elements than
+    ONE_BY_ONE_MAX (else each keeps its own check: a lone tiny parameter every element),
+    and then also every stacked input of more than ELEMENTWISE_MAX elements: its own
+    directions would cost a batch of rows each in the stacked call, the joint ones
+    nothing more. Smaller stacked inputs get every element in the stacked call."""
+    pairs = [t for t in targets if not t.stacked and np.shape(t.analytic) == t.array.shape]
+    if len(pairs) < 2 or sum(t.array.size for t in pairs) <= ONE_BY_ONE_MAX:
+        return []  # a lone or tiny tensor keeps its own check (element by element up to 4)
+    return [t for t in targets if np.shape(t.analytic) == t.array.shape
+            and (not t.stacked or t.array.size > ELEMENTWISE_MAX)]  # in the targets' order
 
 
 def _joint_comparison(example, together, one_by_one, draws):
@@ -112,7 +126,7 @@ def _joint_comparison(example, together, one_by_one, draws):
     analytic = signs @ np.concatenate([np.ravel(t.analytic) for t in together])
     numeric, roundoff = one_by_one.jointly([t.array for t in together], parts)
     tolerance = example.spec.tolerance or tolerances.FINITE_DIFFERENCES
-    what = ", ".join(t.what for t in together) + " (together)"
+    what = ", ".join(t.what for t in together) + TOGETHER
     return compare("finite differences", example.spec.name, what, analytic, numeric,
                    Tolerance(tolerance.atol, tolerance.rtol, roundoff))
 

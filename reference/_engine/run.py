@@ -75,11 +75,16 @@ def plain(example):
 
 
 def spare_layer(example):
-    """The layer run.plain ran, for one more use that needs a layer of its own (the stacked
-    differences), else a fresh one: a copy of a layer costs more than many checks' work."""
+    """The layer run.plain ran, its params put back as drawn (whatever backward did to them),
+    for one more use that needs a layer of its own (the stacked differences); else a fresh
+    one. A copy of a layer costs more than many checks' work."""
     layer = getattr(example, "_spare", None)
     example._spare = None
-    return example.fresh_layer() if layer is None else layer
+    if layer is None:
+        return example.fresh_layer()
+    for key, value in example.layer.params.items():
+        layer.params[key][...] = value
+    return layer
 
 
 def gradients(example, layer, upstream=None):

@@ -36,6 +36,7 @@ MAP_SHAPE = ("PyTorch's gradient, through the twin's grads map, has shape {torch
              "a mistake in Twin(grads=...) (a transpose missing?), not in the layer")
 NO_TWIN = "backward disagrees with finite differences (no PyTorch twin to arbitrate)"
 TWIN_ONLY = "differs from PyTorch (finite differences not run)"
+TOGETHER = " (together)"  # finite differences along joint directions: "input x, param W (together)"
 
 
 @dataclass
@@ -48,6 +49,10 @@ class Finding:
 def triage(results):
     """(finding, ...) for every failing input, parameter or output; contract failures as they are."""
     fd = {c.what: c for c in results if c.check == "finite differences" and c.actual is not None}
+    for joint in [c for c in fd.values() if c.what.endswith(TOGETHER) and c.ok]:
+        del fd[joint.what]  # it speaks for each tensor it covered
+        for name in joint.what[:-len(TOGETHER)].split(", "):
+            fd.setdefault(name, joint)
     tw = {c.what: c for c in results if c.check == "torch" and c.actual is not None}
     compared = {id(c) for c in [*fd.values(), *tw.values()]}
     others_failed = any(not c.ok and id(c) not in compared for c in results)

@@ -144,7 +144,9 @@ def typical_failure(spec, found_sizes, seed_value, checks=CHECKS, n_examples=12)
 
 
 def _all_nontrivial(example):
-    params = {} if example.layer is None else example.layer.params
+    if example.failure is not None:  # not built: no values to judge
+        return False
+    params = example.layer.params
     return nontrivial(example) == sum(np.size(a) for a in [*params.values(), *example.args.values()])
 
 
