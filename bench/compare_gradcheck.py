@@ -88,7 +88,7 @@ def example_for(name, sizes, seed=0, spec=None):
 def harness_check(example, elementwise):
     """The finite-difference check over every input and parameter; elementwise forces every element.
     The analytic forward and backward, which the checks of one example share, is timed too."""
-    example._plain = None  # run.plain: computed anew, as for a new example
+    example.memo.clear()  # run.plain: computed anew, as for a new example
     return all(c.ok for c in checks.finite_differences(example, every_element=elementwise))
 
 

@@ -59,6 +59,18 @@ def test_no_pattern_is_named_against_a_reference_that_is_not_finite():
         assert hint(TRUE * 2, reference, AXES, {"batch": 4}) == ""
 
 
+def test_a_backward_that_raises_fails_every_check_that_shares_its_run():
+    # run.plain and checks._one_call run once per example and re-raise for each reader
+    class Raises(scratch.Sigmoid):
+        def backward(self, dout):
+            raise ValueError("Raises: boom")
+    spec = variant_spec(Planted("raises", "Sigmoid", "backward raises", Raises), BY_NAME["Sigmoid"])
+    results = run_checks(example_at(spec, dict(batch=2, n_features=3)))
+    crashed = {c.by for c in results if not c.ok and "raised ValueError: Raises: boom" in c.message}
+    assert {"finite_differences", "torch_twin", "output_owned", "types_and_shapes",
+            "params_unchanged_by_backward", "arguments_unchanged"} <= crashed
+
+
 def test_a_tensor_checked_in_the_joint_directions_is_judged_by_them():
     # forward and backward both use 1.01 * x: backward agrees with finite differences, which
     # ran on x (100 elements) only along the joint directions, and not with PyTorch

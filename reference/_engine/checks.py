@@ -20,7 +20,7 @@ from .bad_input import rejects_bad_input
 from .compare import compare, rule
 from .crash import raised
 from .fd_check import finite_difference_results
-from .run import backward, copied, forward, forward_backward, gradients, plain
+from .run import backward, copied, forward, forward_backward, gradients, once, plain
 from .strategies import at_kinks_and_ties, freeze_randomness
 from .triage import AT_KINKS, is_artefact
 
@@ -104,27 +104,28 @@ def _against_twin(example, args, label=""):
 def _one_call(example):
     """One forward and one backward of a fresh layer, on copies of the arguments and of G,
     with the params before and what the call left behind: what types_and_shapes,
-    arguments_unchanged and params_unchanged_by_backward each read their rules from. Run
-    once per example (like run.plain); if it raised, each of them raises the same."""
-    found = getattr(example, "_one_call", None)
-    if found is None:
-        found = example._one_call = types.SimpleNamespace(forward_error=None, backward_error=None)
+    arguments_unchanged and params_unchanged_by_backward each read their rules from, run
+    once per example (run.once). What forward and backward raised is kept apart: a loss's
+    arguments_unchanged needs no backward."""
+    def run():
+        call = types.SimpleNamespace(forward_error=None, backward_error=None)
         try:
-            found.layer, found.given = example.fresh_layer(), copy.deepcopy(example.args)
-            found.before = copy.deepcopy(found.layer.params)
-            freeze_randomness(found.layer, example.seed)
-            found.out = found.layer.forward(**found.given)
+            call.layer, call.given = example.fresh_layer(), copy.deepcopy(example.args)
+            call.before = copy.deepcopy(call.layer.params)
+            freeze_randomness(call.layer, example.seed)
+            call.out = call.layer.forward(**call.given)
             # what forward left of its arguments, before backward can touch them
-            found.unchanged = {k: np.array_equal(v, example.args[k]) for k, v in found.given.items()}
-        except Exception as exc:  # noqa: BLE001 - re-raised by every check that asks
-            found.forward_error = exc
-            return found
+            call.unchanged = {k: np.array_equal(v, example.args[k]) for k, v in call.given.items()}
+        except Exception as exc:  # noqa: BLE001 - re-raised by every check that asks (_called)
+            call.forward_error = exc
+            return call
         try:
-            found.dout = example.upstream.copy()
-            found.inputs = backward(example, found.layer, found.dout, copy=False)
+            call.dout = example.upstream.copy()
+            call.inputs = backward(example, call.layer, call.dout, copy=False)
         except Exception as exc:  # noqa: BLE001 - re-raised by every check that needs backward
-            found.backward_error = exc
-    return found
+            call.backward_error = exc
+        return call
+    return once(example, "one call", run)
 
 
 def _called(example, through_backward=True):

@@ -30,15 +30,21 @@ class Comparison:
     artefact: bool = False
 
     def made_by(self, name):
-        """This comparison with `by` set (what dataclasses.replace does, without re-running
-        __init__: run_checks labels every comparison of every example)."""
-        labelled = object.__new__(Comparison)
-        labelled.__dict__.update(vars(self), by=name)
-        return labelled
+        """This comparison with `by` set, as dataclasses.replace would (run_checks labels
+        every comparison of every example: see _built)."""
+        return _built({**vars(self), "by": name})
 
     def __str__(self):
         status = "ok" if self.ok else "FAILED"
         return f"[{self.check}] {self.layer} {self.what}: {status}" + (f"\n  {self.message}" if self.message else "")
+
+
+def _built(fields):
+    """A Comparison with these fields, without the frozen dataclass's __init__ (which sets
+    each field through object.__setattr__ and costs more than the comparison itself)."""
+    comparison = object.__new__(Comparison)
+    comparison.__dict__.update(fields)
+    return comparison
 
 
 _PASSED = vars(Comparison("", "", "", True))  # every field's default, ok=True
@@ -93,11 +99,9 @@ def compare(check, layer, what, actual, expected, tolerance, sides=("analytic", 
     if actual.size == 0:
         return Comparison(check, layer, what, True)
     gap = _within(actual, expected, tolerance)
-    if gap is not None:  # built as made_by builds: a frozen dataclass's __init__ costs more than the check
-        passed = object.__new__(Comparison)
-        passed.__dict__.update(_PASSED, check=check, layer=layer, what=what, error=float(gap.max()),
-                               actual=actual, expected=expected, sides=sides, tolerance=tolerance)
-        return passed
+    if gap is not None:
+        return _built({**_PASSED, "check": check, "layer": layer, "what": what, "error": float(gap.max()),
+                       "actual": actual, "expected": expected, "sides": sides, "tolerance": tolerance})
     within, gap, allowed = _gaps(actual, expected, tolerance)
     error = float(gap.max())  # inf or NaN where a side is non-finite and the other is not the same
     if within.all():

@@ -55,31 +55,36 @@ def forward_backward(example, layer=None, args=None, upstream=None):
     return (out, *gradients(example, layer, upstream))
 
 
-def plain(example):
-    """forward_backward(example) on a fresh layer, the example's own arguments and G: run once
-    per example and shared by the checks that need exactly that (torch twin, finite
-    differences, output_owned), which read it and never write to it. If it raised, each of
-    them raises the same exception. The layer it ran is kept for spare_layer."""
-    found = getattr(example, "_plain", None)
-    if found is None:
-        layer = example.fresh_layer()
+def once(example, key, compute):
+    """compute(), run once per example and kept in example.memo: the checks of one example
+    share what it returns (they read it and never write to it); if it raised, each of them
+    raises the same exception."""
+    if key not in example.memo:
         try:
-            found = (forward_backward(example, layer), None)
+            example.memo[key] = (compute(), None)
         except Exception as exc:  # noqa: BLE001 - re-raised below, in every check that asks
-            found = (None, exc)
-        example._plain, example._spare = found, layer
-    result, error = found
+            example.memo[key] = (None, exc)
+    value, error = example.memo[key]
     if error is not None:
         raise error
-    return result
+    return value
+
+
+def plain(example):
+    """forward_backward(example) on a fresh layer, the example's own arguments and G, shared
+    by the checks that need exactly that (torch twin, finite differences, output_owned).
+    The layer it ran is kept for spare_layer."""
+    def run():
+        layer = example.memo["spare"] = example.fresh_layer()
+        return forward_backward(example, layer)
+    return once(example, "plain", run)
 
 
 def spare_layer(example):
     """The layer run.plain ran, its params put back as drawn (whatever backward did to them),
     for one more use that needs a layer of its own (the stacked differences); else a fresh
     one. A copy of a layer costs more than many checks' work."""
-    layer = getattr(example, "_spare", None)
-    example._spare = None
+    layer = example.memo.pop("spare", None)
     if layer is None:
         return example.fresh_layer()
     for key, value in example.layer.params.items():

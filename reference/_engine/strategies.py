@@ -60,9 +60,9 @@ def at_kinks_and_ties(decl, values, rng):
 
 # Values are drawn by NumPy from the example's seed (which hypothesis draws), and then
 # hypothesis chooses up to this many elements per array itself (its edge values: 0, the
-# bounds, tiny numbers) at positions it draws over all the arrays of the example. Hypothesis drawing every element was half the
-# time of a run, and its per-element draws start from all zeros, where many mistakes look
-# alike; random values show them.
+# bounds, tiny numbers) at positions it draws over all the arrays of the example.
+# Hypothesis drawing every element was half the time of a run, and its per-element draws
+# start from all zeros, where many mistakes look alike; random values show them.
 CHOSEN = 3
 SEEDS = st.integers(0, 2**32 - 1)
 
@@ -149,12 +149,14 @@ class Example:
     reset from it before every forward call, so every call sees the same randomness.
     failure: None, or the failed rule of an example that could not be built (the spec's
     build or the first forward raised), with what was drawn up to there.
+    memo: what the checks of this example share (run.once).
     """
 
     def __init__(self, spec, config, seed, layer, args, upstream, failure=None):
         self.spec, self.config, self.seed = spec, config, seed
         self.layer, self.args, self.upstream = layer, args, upstream
         self.failure = failure
+        self.memo = {}
 
     def __repr__(self):
         sizes = {k: v for k, v in self.config.items() if k not in ("rng", "seed")}
