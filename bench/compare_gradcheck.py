@@ -380,6 +380,7 @@ def main(argv=None):
     print("\n" + holds)
     sys.stdout = tee.stream
     if args.record:
+        Path(args.record).mkdir(parents=True, exist_ok=True)
         Path(args.record, "last-run.txt").write_text("".join(tee.kept).lstrip("\n"))
         Path(args.record, "what-holds.txt").write_text(holds + "\n")
 

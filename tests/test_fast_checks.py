@@ -63,17 +63,43 @@ def counted_rnn_example(sizes):
     return example, calls
 
 
-def test_small_inputs_are_differenced_element_by_element_in_one_stacked_call():
-    sizes = dict(batch=2, seq_len=3, n_features=2, n_nodes=8)  # x 12 elements, h0 16: every element
+def test_a_layer_with_parameters_checks_its_small_inputs_in_the_joint_directions_too():
+    sizes = dict(batch=2, seq_len=3, n_features=2, n_nodes=8)  # x 12 elements, h0 16
     example, calls = counted_rnn_example(sizes)
     results = finite_differences(example)
     assert not failing(results)
-    # one analytic forward, one stacked call for every element of x and h0, one pair per
-    # joint direction of the three parameters together
-    assert len(calls) == 2 + 2 * fd_check.DIRECTIONS
-    assert sorted(calls)[-1] == 2 * (12 + 16) + sizes["batch"] + 1  # plus and minus rows, the probe
-    shapes = {c.what: np.shape(c.actual) for c in results}
-    assert shapes["input x"] == (2, 3, 2) and shapes["input h0"] == (2, 8)
+    # one analytic forward, one pair per joint direction; no stacked call left to make
+    assert calls == [sizes["batch"]] * (1 + 2 * fd_check.DIRECTIONS)
+    assert [c.what for c in results] == ["input x, input h0, param W_x, param W_h, param B (together)"]
+
+
+def test_a_wrong_element_of_a_small_input_is_named_by_one_stacked_call():
+    class H0Scaled(scratch.SimpleRNN):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.dinputs["h0"][1, 5] *= 1.01
+            return dx
+    sizes = dict(batch=2, seq_len=3, n_features=2, n_nodes=8)
+    spec = variant_spec(Planted("h0-scaled", "SimpleRNN", "one element of dh0 times 1.01", H0Scaled),
+                        BY_NAME["SimpleRNN"])
+    found = failing(finite_differences(rnn_example(sizes, spec)))
+    assert set(found) == {"input h0"} and "worst at index (1, 5)" in found["input h0"].message
+
+
+def test_a_parameter_free_layer_differences_every_element_of_its_input_in_one_stacked_call():
+    calls = []
+
+    class Counting(scratch.Tanh):
+        def forward(self, x):
+            calls.append(len(x))
+            return super().forward(x)
+    spec = variant_spec(Planted("counting", "Tanh", "counts forward calls", Counting), BY_NAME["Tanh"])
+    example = example_at(spec, dict(batch=3, n_features=4))
+    calls.clear()
+    results = finite_differences(example)
+    assert not failing(results) and [c.what for c in results] == ["input x"]
+    assert np.shape(results[0].actual) == (3, 4)  # every element
+    assert calls == [3, 2 * 12 + 3 + 1]  # the analytic forward; one stacked call: plus, minus, the probe
 
 
 def test_large_inputs_join_the_parameters_directions_so_the_check_costs_a_few_forward_calls():

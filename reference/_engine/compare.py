@@ -64,13 +64,18 @@ def all_match(actual, expected, tolerance):
 
 def _within(actual, expected, tolerance):
     """|a - b| when both sides are finite and every gap is within the allowance (the common
-    case, in a few operations), else None."""
+    case, in a few operations), else None.
+
+    A finite gap means both sides are finite (inf - x is inf, inf - inf is NaN); a gap within
+    atol + round-off alone is within the allowance without its relative part."""
     if actual.dtype.kind != "f" or expected.dtype.kind != "f":
         return None
-    if not (np.isfinite(actual).all() and np.isfinite(expected).all()):
-        return None
-    with np.errstate(over="ignore"):  # two finite values can still differ by more than the largest float
+    with np.errstate(over="ignore", invalid="ignore"):  # finite values can differ by more than the largest float
         gap = np.abs(actual - expected)
+    if not np.isfinite(gap).all():
+        return None
+    if (gap <= tolerance.atol + tolerance.roundoff).all():
+        return gap
     return gap if (gap <= tolerance.allowed(actual, expected)).all() else None
 
 

@@ -1,17 +1,16 @@
 """The finite-difference check: backward(G) against central differences of L = sum(G * forward).
 
 How each input and parameter is covered (docs/fast-checks.md):
-- small tensors: every element;
 - the tensors perturbed by forward pairs (parameters, inputs that are not stacked), when
   there are two or more of them, are checked together: DIRECTIONS random sign directions
   over all of their elements at once (every element +-1/sqrt(n)), and the stacked inputs
-  of more than ELEMENTWISE_MAX elements join those directions. A wrong element i shows in
-  a sign direction as error_i/sqrt(n) whichever element it is (a Gaussian direction can
-  all but skip an element): a tiny error in one element among many can hide below the
-  allowance there, and the element-wise pass (`every_element`, and always on small
-  tensors) is what covers it;
-- any other large tensor: DIRECTIONS sign directions of its own, and for a stacked input
-  also SAMPLED random elements;
+  join those directions. A wrong element i shows in a sign direction as error_i/sqrt(n)
+  whichever element it is (a Gaussian direction can all but skip an element): a tiny
+  error in one element among many can hide below the allowance there, and the
+  element-wise pass (`every_element`) is what covers it;
+- any other tensor: every element if small (a stacked input up to ELEMENTWISE_MAX, others
+  up to ONE_BY_ONE_MAX), else DIRECTIONS sign directions of its own, and for a stacked
+  input also SAMPLED random elements;
 - where any of these disagrees, each tensor is checked again on its own, and every
   element of what still disagrees, so that a failure names the tensor and the element.
 - inputs of layers with independent samples (spec.independent_samples) are perturbed
@@ -105,14 +104,14 @@ def _checked_together(targets):
     """The tensors the joint directions cover: those perturbed by forward pairs whose
     gradient has its shape, when there are two or more with more elements than
     ONE_BY_ONE_MAX (else each keeps its own check: a lone tiny parameter every element),
-    and then also every stacked input of more than ELEMENTWISE_MAX elements: its own
-    directions would cost a batch of rows each in the stacked call, the joint ones
-    nothing more. Smaller stacked inputs get every element in the stacked call."""
+    and then also every stacked input: the joint directions cost it nothing more, while
+    the stacked call would cost a forward call and its rows (docs/decisions.md). The
+    stacked call is then made only where the joint directions disagree, to name the
+    element of an input."""
     pairs = [t for t in targets if not t.stacked and np.shape(t.analytic) == t.array.shape]
     if len(pairs) < 2 or sum(t.array.size for t in pairs) <= ONE_BY_ONE_MAX:
         return []  # a lone or tiny tensor keeps its own check (element by element up to 4)
-    return [t for t in targets if np.shape(t.analytic) == t.array.shape
-            and (not t.stacked or t.array.size > ELEMENTWISE_MAX)]  # in the targets' order
+    return [t for t in targets if np.shape(t.analytic) == t.array.shape]  # in the targets' order
 
 
 def _joint_comparison(example, together, one_by_one, draws):
