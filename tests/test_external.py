@@ -18,7 +18,8 @@ SCRATCH_RNN = Path(__file__).parents[1] / "scratch" / "recurrent.py"
 
 
 def check(capsys, path, cls, like, examples=10):
-    status = external.main([f"{path}:{cls}", "--like", like, "--examples", str(examples)])
+    # in this process (torch imported once), not a process per row as the command does
+    status = external.main([f"{path}:{cls}", "--like", like, "--examples", str(examples), "--jobs", "1"])
     out, err = capsys.readouterr()
     return status, out, err
 
@@ -41,7 +42,7 @@ def row(out, label):
 def test_the_fixed_exercise_layers_pass_and_the_mapping_is_explained(capsys, cls, like, notes):
     status, out, err = check(capsys, FIXED, cls, like)
     assert status == 0, out + err
-    for group in ("gradients", "contract", "bad input"):
+    for group in ("gradients", "contract", "advice"):
         assert row(out, f"{cls} {group}")[-1] == "pass"
     assert f"exercise_fixed.{cls} passes the checks of" in out
     for note in notes:
@@ -60,7 +61,7 @@ def test_the_fixed_exercise_layers_pass_and_the_mapping_is_explained(capsys, cls
 def test_the_exercise_layers_as_written_fail_naming_their_mistakes(capsys, cls, like, names):
     status, out, _ = check(capsys, AS_WRITTEN, cls, like)
     assert status == 1
-    assert row(out, f"{cls} gradients")[-1] == "FAIL" and row(out, f"{cls} bad input")[-1] == "FAIL"
+    assert row(out, f"{cls} gradients")[-1] == "FAIL" and row(out, f"{cls} advice")[-1] == "advice"
     for name in names:
         assert name in out
     # the reproduction command is this check's, not the main job's (which has no such layer)
@@ -110,7 +111,8 @@ def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypa
 @pytest.mark.parametrize("target, like, message", [
     (f"{ODD}:ForwardOnly", "Sigmoid", "ForwardOnly has no backward method"),
     (f"{ODD}:OtherWeightNames", "FC", "OtherWeightNames has no array attribute for FC's parameter W (looked for "
-                                      "W, w); B (looked for B, b); its array attributes: weight, bias"),
+                                      "W, w); B (looked for B, b), no params/grads lists and no parameters/gradients "
+                                      "dicts holding them; its arrays: weight, bias"),
     (f"{ODD}:NeedsVocabulary", "FC", "NeedsVocabulary.__init__ needs 'vocabulary', which the checks cannot fill"),
     (f"{ODD}:NotebookRNN", "SimpleRNN", "raised AttributeError: 'NotebookRNN' object has no attribute 'batch_size'"),
     (f"{FIXED}:Sigmoid", "MSELoss", "Sigmoid.forward takes (A); MSELoss passes (predictions, targets) and no "
@@ -149,3 +151,80 @@ def test_cannot_adapt_is_answered_without_torch_or_hypothesis(target, like):
              "print(status, sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'hypothesis'}))\n")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.stdout.split("\n")[0] == "2 []", result.stdout + result.stderr
+
+
+ELSEWHERE = FIXTURES / "elsewhere.py"
+
+
+@pytest.mark.parametrize("cls, like, notes", [
+    ("AffineGivenWeights", "FC", ["built as AffineGivenWeights(W=an array of W's shape, b=an array of B's shape)",
+                                  "param W = AffineGivenWeights.W (n_in, n_out); gradient AffineGivenWeights.dW",
+                                  "param B = AffineGivenWeights.b (n_out,); gradient AffineGivenWeights.db"]),
+    ("AffineLists", "FC", ["param W = AffineLists.params[0] (n_in, n_out) (the array passed as W); "
+                           "gradient AffineLists.grads[0]",
+                           "param B = AffineLists.params[1] (n_out,) (the array passed as B); gradient AffineLists.grads[1]"]),
+    ("TimeRNNLists", "SimpleRNN", ["TimeRNNLists.forward takes no h0: checked like SimpleRNN-no-h0",
+                                   "param W_h = TimeRNNLists.params[1] (n_nodes, n_nodes) (the array passed as W_h)",
+                                   "not checked: h0 (TimeRNNLists.forward takes none)"]),
+    ("DenseDicts", "FC", ["param W = DenseDicts.parameters['W'] (n_in, n_out); gradient DenseDicts.gradients['W']",
+                          "param B = DenseDicts.parameters['b'] (1, n_out), reshaped to (n_out,); "
+                          "gradient DenseDicts.gradients['b']"]),
+])
+def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_bound(capsys, cls, like, notes):
+    status, out, err = check(capsys, ELSEWHERE, cls, like)
+    assert status == 0, out + err
+    assert row(out, f"{cls} gradients")[-1] == "pass" and row(out, f"{cls} contract")[-1] == "pass"
+    for note in notes:
+        assert note in out
+
+
+@pytest.mark.parametrize("cls, like, wrong", [
+    ("AffineGivenWeightsBiasMean", "FC", "param B"),
+    ("AffineListsFirstSampleBias", "FC", "param B"),
+    ("TimeRNNListsCurrentState", "SimpleRNN", "param W_h"),
+    ("DenseDictsAveraged", "FC", "param W"),
+])
+def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, cls, like, wrong):
+    status, out, _ = check(capsys, ELSEWHERE, cls, like)
+    assert status == 1
+    assert row(out, f"{cls} gradients")[-1] == "FAIL"
+    assert f"elsewhere.{cls}: {wrong}: backward disagrees with both finite differences and PyTorch" in out
+
+
+def test_input_validation_is_advice_unless_strict(capsys):
+    status, out, _ = check(capsys, ELSEWHERE, "AffineLists", "FC")
+    assert status == 0
+    assert row(out, "AffineLists advice")[-1] == "advice"
+    assert "[rejects_bad_input] elsewhere.AffineLists: rejects x containing NaN: expected ValueError" in out
+    assert "advice, not in the exit status (--strict counts it)" in out
+    assert out.rstrip().endswith("passes the checks of FC (seed 0, 10 examples per row); "
+                                 "see the advice above (--strict counts it)")
+    strict = external.main([f"{ELSEWHERE}:AffineLists", "--like", "FC", "--examples", "10", "--strict", "--jobs", "1"])
+    out = capsys.readouterr().out
+    assert strict == 1 and row(out, "AffineLists advice")[-1] == "FAIL"
+    assert f"rerun: python -m reference check {ELSEWHERE}:AffineLists --like FC --strict --seed 0" in out
+
+
+def test_every_row_says_what_it_checked(capsys):
+    _, out, _ = check(capsys, ELSEWHERE, "AffineLists", "FC")
+    lines = out.splitlines()
+    said = {lines[i].split()[1]: lines[i + 1].strip() for i, line in enumerate(lines) if line.startswith("AffineLists ")}
+    assert said["gradients"] == ("checked: backward against finite differences and PyTorch's twin, "
+                                 "for input x, param W, param B")
+    assert said["contract"].startswith("checked: types_and_shapes, params_unchanged_by_backward, ")
+    assert said["advice"].startswith("checked: arguments_unchanged, output_owned, rejects_bad_input")
+
+
+def test_a_layer_with_float32_buffers_is_judged_at_float32_precision_and_says_so(capsys):
+    status, out, err = check(capsys, ELSEWHERE, "TimeRNNFloat32", "SimpleRNN", examples=30)
+    assert status == 0, out + err
+    assert ("float32 buffers (its output, the gradient of x float32 for float64 input): checked at float32 "
+            "precision, a coarser check; give it float64 buffers for the tight one") in out
+
+
+def test_one_gradient_element_1_percent_off_in_a_float32_layer_fails(capsys):
+    status, out, _ = check(capsys, ELSEWHERE, "TimeRNNFloat32OneElement", "SimpleRNN", examples=30)
+    assert status == 1
+    assert ("elsewhere.TimeRNNFloat32OneElement: param W_x: backward disagrees with PyTorch, whose forward output "
+            "agrees with the layer's; finite differences at float32 precision are too coarse") in out
+    assert "at (0, 0): analytic=" in out

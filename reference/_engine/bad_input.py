@@ -73,9 +73,13 @@ def rejects_bad_input(example):
     if not spec.loss:
         for description, bad, error in bad_upstream(example):
             results.append(_raises(name, layer, description, "dout", error, lambda: layer.backward(bad)))
-    results.append(rule("contract", name, "state after bad input", _same_state(reference, _state(example, layer)),
+    try:
+        same, why = _same_state(reference, _state(example, layer)), ""
+    except Exception as exc:  # noqa: BLE001 - the bad call left a state backward cannot use: the finding
+        same, why = False, f": backward for the last good forward now raises {type(exc).__name__}: {exc}"
+    results.append(rule("contract", name, "state after bad input", same,
                         "a call that raised still changed the layer (params, or the gradients "
-                        "backward gives for the last good forward)"))
+                        f"backward gives for the last good forward){why}"))
     fresh = example.fresh_layer()
     results.append(_raises(name, fresh, "backward before forward", "forward", RuntimeError,
                            (lambda: fresh.backward()) if spec.loss else (lambda: fresh.backward(example.upstream))))

@@ -20,7 +20,7 @@ from .bad_input import rejects_bad_input
 from .compare import compare, rule
 from .crash import raised
 from .fd_check import finite_difference_results
-from .run import backward, copied, forward, forward_backward, gradients, once, plain
+from .run import backward, compared, copied, forward, forward_backward, gradients, once, plain
 from .strategies import at_kinks_and_ties, freeze_randomness
 from .triage import AT_KINKS, is_artefact
 
@@ -92,11 +92,11 @@ def _against_twin(example, args, label=""):
     out, inputs, params = plain(example) if args is example.args else forward_backward(example, args=args)
     t_out, t_inputs, t_params = run_twin(spec.twin, example.config, example.layer.params, args, spec.wrt,
                                          example.upstream)
-    sides = ("scratch", "torch")
-    results = [compare("torch", name, f"output{label}", np.asarray(out), t_out, tolerances.TORCH, sides)]
-    results += [compare("torch", name, f"input {k}{label}", inputs[k], t_inputs[k], tolerances.TORCH, sides)
+    sides, tolerance = ("scratch", "torch"), tolerances.precision(spec).torch
+    results = [compare("torch", name, f"output{label}", np.asarray(out), t_out, tolerance, sides)]
+    results += [compare("torch", name, f"input {k}{label}", inputs[k], t_inputs[k], tolerance, sides)
                 for k in spec.wrt]
-    results += [compare("torch", name, f"param {k}{label}", params.get(k), t_params[k], tolerances.TORCH, sides)
+    results += [compare("torch", name, f"param {k}{label}", params.get(k), t_params[k], tolerance, sides)
                 for k in t_params]
     return results
 
@@ -139,23 +139,27 @@ def _called(example, through_backward=True):
 
 def types_and_shapes(example):
     """grads has the keys of params, each with its shape and dtype; float64 in gives float64
-    out for the output and every gradient."""
+    out for the output and every gradient (float32 too, for a spec of dtype float32)."""
     name, call = example.spec.name, _called(example)
-    layer = call.layer
+    layer, allowed = call.layer, _DTYPES[example.spec.dtype]
     results = [rule("contract", name, "grads keys", set(layer.grads) == set(layer.params),
                     f"grads has {sorted(layer.grads)}, params has {sorted(layer.params)}")]
     for key, value in layer.params.items():
         grad = layer.grads.get(key)
-        ok = isinstance(grad, np.ndarray) and grad.shape == value.shape and grad.dtype == value.dtype
+        dtypes = (value.dtype, *allowed)
+        ok = isinstance(grad, np.ndarray) and grad.shape == value.shape and grad.dtype in dtypes
         results.append(rule("contract", name, f"grads[{key!r}]", ok,
-                            f"expected an array of shape {value.shape} and dtype {value.dtype}, "
-                            f"got {_describe(grad)}"))
+                            f"expected an array of shape {value.shape} and dtype "
+                            f"{' or '.join(dict.fromkeys(map(str, dtypes)))}, got {_describe(grad)}"))
     produced = {"output": np.asarray(call.out), **{f"input {k}": g for k, g in call.inputs.items()}}
     results += [rule("contract", name, f"dtype of {what}",
-                     isinstance(value, np.ndarray) and value.dtype == np.float64,
-                     f"expected float64, got {_describe(value)}")
+                     isinstance(value, np.ndarray) and value.dtype in allowed,
+                     f"expected {' or '.join(map(str, allowed))}, got {_describe(value)}")
                 for what, value in produced.items()]
     return results
+
+
+_DTYPES = {"float64": (np.dtype(np.float64),), "float32": (np.dtype(np.float64), np.dtype(np.float32))}
 
 
 def arguments_unchanged(example):
@@ -185,7 +189,7 @@ def stateless(example):
     Catches hidden state carried between calls (an RNN that continues from its last h, a
     cache that only the first call fills) and gradients accumulated across calls.
     """
-    spec, name = example.spec, example.spec.name
+    spec = example.spec
     layer = example.fresh_layer()
     params = copy.deepcopy(layer.params)
 
@@ -196,25 +200,24 @@ def stateless(example):
 
     first = call(example.args)
     other_args = {k: (v * 0.5 + 0.25 if k in spec.wrt else v) for k, v in example.args.items()}
-    results = _same_results(name, forward_backward(example, args=other_args), call(other_args),
+    results = _same_results(example, forward_backward(example, args=other_args), call(other_args),
                             "another input after this one", sides=("fresh layer", "after a call"))
-    return results + _same_results(name, first, call(example.args), "second call")
+    return results + _same_results(example, first, call(example.args), "second call")
 
 
 def backward_twice(example):
     """On one forward, backward(G) twice gives the same gradients, and a backward(G2) between
     them changes neither: backward must not edit what forward cached (torch.autograd.gradcheck's
     "Backward is not reentrant"). A loss's backward() takes no G: it is called twice."""
-    name = example.spec.name
     layer = example.fresh_layer()
     forward(example, layer, example.args)
     first = (None, *gradients(example, layer))
-    results = _same_results(name, first, (None, *gradients(example, layer)), "second backward",
+    results = _same_results(example, first, (None, *gradients(example, layer)), "second backward",
                             sides=("first backward", "second backward"))
     if not example.spec.loss:
         other = np.random.default_rng([example.seed, 5]).standard_normal(example.upstream.shape)
         backward(example, layer, other)
-        results += _same_results(name, first, (None, *gradients(example, layer)), "backward after another G",
+        results += _same_results(example, first, (None, *gradients(example, layer)), "backward after another G",
                                  sides=("first backward", "backward(G) after backward(G2)"))
     return results
 
@@ -232,8 +235,8 @@ def output_owned(example):
     for value in (out, *args.values()):
         if isinstance(value, np.ndarray) and value.flags.writeable:
             value[...] = np.pi if value.dtype.kind == "f" else 0
-    written = (None, backward(example, layer), {k: layer.grads.get(k) for k in params})
-    return _same_results(example.spec.name, (None, inputs, params), written, "output and inputs written to",
+    written = (None, *compared(example, backward(example, layer), {k: layer.grads.get(k) for k in params}))
+    return _same_results(example, (None, inputs, params), written, "output and inputs written to",
                          sides=("untouched arrays", "after writing to output and inputs"))
 
 
@@ -243,7 +246,6 @@ def linear_in_upstream(example):
     a*G1 + b*G2 is far larger than the G of the other checks, so that clipping or any
     other non-linearity in G inside a layer (which the contract forbids) shows.
     """
-    name = example.spec.name
     rng = np.random.default_rng([example.seed, 2])
     g1, g2 = rng.standard_normal((2,) + example.upstream.shape)
     a, b = 2.0, -50.0
@@ -251,14 +253,14 @@ def linear_in_upstream(example):
     _, i2, p2 = forward_backward(example, upstream=g2)
     out, i12, p12 = forward_backward(example, upstream=a * g1 + b * g2)
     combined = (out, {k: a * i1[k] + b * i2[k] for k in i1}, {k: a * p1[k] + b * p2[k] for k in p1})
-    return _same_results(name, combined, (out, i12, p12), "backward(a*G1 + b*G2)",
+    return _same_results(example, combined, (out, i12, p12), "backward(a*G1 + b*G2)",
                          sides=("a*backward(G1) + b*backward(G2)", "backward(a*G1 + b*G2)"))
 
 
-def _same_results(name, expected, actual, label, sides=("first call", "second call")):
+def _same_results(example, expected, actual, label, sides=("first call", "second call")):
     """Contract comparisons of two (output, input grads, param grads); output None: not compared."""
     (out_e, inputs_e, params_e), (out_a, inputs_a, params_a) = expected, actual
-    tolerance = tolerances.CONTRACT
+    name, tolerance = example.spec.name, tolerances.precision(example.spec).contract
     results = [] if out_e is None else [compare("contract", name, f"output ({label})", np.asarray(out_a),
                                                  np.asarray(out_e), tolerance, sides[::-1])]
     results += [compare("contract", name, f"input {k} ({label})", inputs_a[k], inputs_e[k], tolerance,

@@ -75,9 +75,9 @@ def finite_difference_results(example, every_element=False):
     stacked = _stacked(example, args, base)
     targets = ([_Target(f"input {k}", analytic_inputs[k], args[k], k if stacked else "") for k in spec.wrt]
                + [_Target(f"param {k}", analytic_params[k], layer.params[k]) for k in layer.params])
-    draws = Draws(example.seed)
+    draws, chosen = Draws(example.seed), tolerances.precision(spec)
     one_by_one = OneByOne(lambda: scalar(example, forward(example, layer, args)),  # copies: a layer
-                          float(np.sum(np.abs(example.upstream * base))))  # writing to x spoils no difference
+                          float(np.sum(np.abs(example.upstream * base))), chosen)  # writing to x spoils no difference
     together = [] if every_element else _checked_together(targets)
     joint = _joint_comparison(example, together, one_by_one, draws) if together else None
     separate = targets if joint is None or not joint.ok else [t for t in targets if t not in together]
@@ -124,7 +124,7 @@ def _joint_comparison(example, together, one_by_one, draws):
     parts = [signs[:, a:b].reshape(DIRECTIONS, *t.array.shape) for t, a, b in zip(together, bounds, bounds[1:])]
     analytic = signs @ np.concatenate([np.ravel(t.analytic) for t in together])
     numeric, roundoff = one_by_one.jointly([t.array for t in together], parts)
-    tolerance = example.spec.tolerance or tolerances.FINITE_DIFFERENCES
+    tolerance = one_by_one.precision.finite_differences
     what = ", ".join(t.what for t in together) + TOGETHER
     return compare("finite differences", example.spec.name, what, analytic, numeric,
                    Tolerance(tolerance.atol, tolerance.rtol, roundoff))
@@ -159,7 +159,7 @@ def _compare_all(example, targets, stacked, one_by_one):
             t.stacked = ""
         found, together = [], []
     numeric = dict(zip(map(id, together), found))
-    tolerance = example.spec.tolerance or tolerances.FINITE_DIFFERENCES
+    tolerance = one_by_one.precision.finite_differences
     results = []
     for t in targets:
         values, roundoff = numeric[id(t)] if t.stacked else one_by_one(t.array, t.directions, t.elements)
@@ -171,12 +171,14 @@ def _compare_all(example, targets, stacked, one_by_one):
 class OneByOne:
     """One pair of forward calls per direction or element, perturbing `array` in place."""
 
-    def __init__(self, loss, scale):
+    def __init__(self, loss, scale, precision=tolerances.FLOAT64):
         self.loss, self.scale = loss, scale  # scale = sum|G * out|, for the round-off
+        self.precision = precision
 
-    def jointly(self, arrays, directions, step=tolerances.STEP):
+    def jointly(self, arrays, directions):
         """Central differences along directions that move every array at once (directions[i]
         of shape (DIRECTIONS, *arrays[i].shape)): (numeric values, round-off allowance)."""
+        step, eps = self.precision.step, self.precision.eps
         originals = [a.copy() for a in arrays]
         steps = [step * d for d in directions]
         numeric = []
@@ -189,9 +191,10 @@ class OneByOne:
             numeric.append((plus - self.loss()) / (2.0 * step))
         for array, original in zip(arrays, originals):
             array[...] = original
-        return np.asarray(numeric), np.full(len(numeric), 2.0 * tolerances.EPS * self.scale / (2.0 * step))
+        return np.asarray(numeric), np.full(len(numeric), 2.0 * eps * self.scale / (2.0 * step))
 
-    def __call__(self, array, directions, elements, step=tolerances.STEP):
+    def __call__(self, array, directions, elements):
+        step, eps = self.precision.step, self.precision.eps
         numeric, denominators = [], []
         original = array.copy()
         for v in [] if directions is None else step * directions:
@@ -205,7 +208,7 @@ class OneByOne:
             derivative, taken = central(self.loss, array, np.unravel_index(i, array.shape), step)
             numeric.append(derivative)
             denominators.append(taken)
-        return np.asarray(numeric), 2.0 * tolerances.EPS * self.scale / np.asarray(denominators)
+        return np.asarray(numeric), 2.0 * eps * self.scale / np.asarray(denominators)
 
 
 def _stacked(example, args, base):
@@ -223,4 +226,6 @@ def _stacked(example, args, base):
         freeze_randomness(own, example.seed)
         return own.forward(**stacked)
 
-    return StackedInputs(call, args, example.upstream, base) if StackedInputs.applies(args, base) else None
+    if not StackedInputs.applies(args, base):
+        return None
+    return StackedInputs(call, args, example.upstream, base, tolerances.precision(spec))

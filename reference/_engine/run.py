@@ -52,6 +52,8 @@ def forward_backward(example, layer=None, args=None, upstream=None):
     layer = example.fresh_layer() if layer is None else layer
     args = example.args if args is None else args
     out = forward(example, layer, args)
+    if example.spec.dtype == "float32" and isinstance(out, np.ndarray):  # compared in float64
+        out = _wide(out)
     return (out, *gradients(example, layer, upstream))
 
 
@@ -93,7 +95,20 @@ def spare_layer(example):
 
 
 def gradients(example, layer, upstream=None):
-    """(input grads, param grads) of one backward on the layer's last forward, as copies."""
-    inputs = backward(example, layer, upstream)
-    return ({name: np.copy(g) for name, g in inputs.items()},
-            {name: np.copy(g) for name, g in layer.grads.items()})
+    """(input grads, param grads) of one backward on the layer's last forward, as copies
+    (float32 ones as float64, for a spec of dtype float32)."""
+    return compared(example, backward(example, layer, upstream), layer.grads)
+
+
+def compared(example, *grads):
+    """Copies of each dict of gradients as the checks compare them: float32 ones as float64
+    for a spec of dtype float32."""
+    copy = _wide if example.spec.dtype == "float32" else np.copy
+    return tuple({name: copy(g) for name, g in each.items()} for each in grads)
+
+
+def _wide(value):
+    """A float32 array as a float64 copy; anything else copied as it is."""
+    if isinstance(value, np.ndarray) and value.dtype == np.float32:
+        return value.astype(np.float64)
+    return np.copy(value)

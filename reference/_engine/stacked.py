@@ -19,16 +19,18 @@ import math
 
 import numpy as np
 
-from .._spec.tolerances import CONTRACT, EPS, STEP
+from .._spec.tolerances import FLOAT64
 from .compare import all_match
 
 MAX_ROWS = 1024  # rows per forward call (bounds the memory a stacked call takes)
 
 
 class StackedInputs:
-    def __init__(self, call, args, upstream, base):
-        """call(**stacked args) -> the stacked output; `base` is the output for `args`."""
+    def __init__(self, call, args, upstream, base, precision=FLOAT64):
+        """call(**stacked args) -> the stacked output; `base` is the output for `args`;
+        `precision` gives the step, the rounding and the tolerance of the probe."""
         self.call, self.args, self.upstream, self.base = call, args, upstream, np.asarray(base)
+        self.precision = precision
         self.batch = len(self.base)
         # sum|G[b] * out[b]| per sample, the round-off scale of every row perturbing sample b
         # (a row differs from its sample by one step, 1e-6: the same scale to a millionth)
@@ -39,13 +41,13 @@ class StackedInputs:
         """Every input and the output share a leading (batch) axis."""
         return np.ndim(base) > 0 and all(np.ndim(v) > 0 and len(v) == len(base) for v in args.values())
 
-    def differences(self, requests, step=STEP):
+    def differences(self, requests):
         """Central differences of L for every request (input name, directions shaped like
         that input or None, flat element indices), all in one stacked forward call:
         [(numeric values, round-off allowance of each), ...] in the order of the requests,
         or None if the stacked call does not reproduce the layer's output."""
         samples, owners, edits, counts = [], [], [], []
-        rows = 0
+        rows, step = 0, self.precision.step
         for name, directions, elements in requests:
             first, x = sum(counts), self.args[name]
             ways = 0 if directions is None else len(directions)
@@ -88,7 +90,8 @@ class StackedInputs:
         if found is None:
             return None
         losses, scales = found
-        numeric, roundoff = losses[:rows] - losses[rows:2 * rows], EPS * (scales[:rows] + scales[rows:2 * rows])
+        eps = self.precision.eps
+        numeric, roundoff = losses[:rows] - losses[rows:2 * rows], eps * (scales[:rows] + scales[rows:2 * rows])
         if len(denominators) != rows:  # a direction's rows are summed into its one difference
             numeric = np.bincount(owner, weights=numeric, minlength=len(denominators))
             roundoff = np.bincount(owner, weights=roundoff, minlength=len(denominators))
@@ -113,6 +116,6 @@ class StackedInputs:
             losses.append((self.upstream[rows] * out).reshape(len(out), -1).sum(axis=1))
             scales.append(self.scales[rows])
         again, expected = out[-self.batch - 1:-1], self.base[::-1]  # the probe, in the last chunk
-        if not (again.shape == expected.shape and (again == expected).all() or all_match(again, expected, CONTRACT)):
+        if not (again.shape == expected.shape and (again == expected).all() or all_match(again, expected, self.precision.contract)):
             return None
         return np.concatenate(losses), np.concatenate(scales)

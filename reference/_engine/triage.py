@@ -5,6 +5,8 @@ backward (analytic), central finite differences of the layer's own forward (nume
 and the PyTorch twin. Which pair disagrees says where the mistake is:
 
   backward vs both          -> a bug in backward
+  backward vs PyTorch alone, the output agreeing, at float32 precision
+                            -> a bug in backward too fine for float32 differences
   forward vs PyTorch, while backward matches finite differences
                             -> a bug or convention difference in forward, or a
                                parameter-map mistake (backward is consistent with it)
@@ -18,6 +20,8 @@ and the PyTorch twin. Which pair disagrees says where the mistake is:
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .._spec.tolerances import FLOAT32
 
 BACKWARD = "backward disagrees with both finite differences and PyTorch: a bug in backward"
 FORWARD = ("backward agrees with finite differences of this forward but not with PyTorch: the forward "
@@ -36,6 +40,8 @@ MAP_SHAPE = ("PyTorch's gradient, through the twin's grads map, has shape {torch
              "a mistake in Twin(grads=...) (a transpose missing?), not in the layer")
 NO_TWIN = "backward disagrees with finite differences (no PyTorch twin to arbitrate)"
 TWIN_ONLY = "differs from PyTorch (finite differences not run)"
+COARSE = ("backward disagrees with PyTorch, whose forward output agrees with the layer's; finite differences "
+          "at float32 precision are too coarse to see a difference this small: a bug in backward")
 TOGETHER = " (together)"  # finite differences along joint directions: "input x, param W (together)"
 
 
@@ -72,10 +78,18 @@ def triage(results):
             verdict = _finite_differences_alone(f, t, others_failed)
         elif np.shape(t.actual) != np.shape(t.expected) and what.startswith("param"):
             verdict = MAP_SHAPE.format(layer=np.shape(t.actual), torch=np.shape(t.expected))
+        elif f is not None and _coarse(f) and "output" in tw and tw["output"].ok:
+            verdict = COARSE
         else:
             verdict = FORWARD if f is not None else TWIN_ONLY
         findings.append(Finding(what, verdict))
     return findings
+
+
+def _coarse(fd):
+    """Whether finite differences ran at float32 precision (a layer with float32 buffers)."""
+    tolerance = getattr(fd, "tolerance", None)
+    return tolerance is not None and tolerance.rtol >= FLOAT32.finite_differences.rtol
 
 
 def _finite_differences_alone(fd, twin, others_failed):

@@ -1,124 +1,40 @@
 """A layer written elsewhere, seen through the project's layer contract (DESIGN.md).
 
-Two conventions are understood:
-  - the project's own (`params` and `grads` dicts): the layer is used as it is;
-  - the exercise's (../shared/seed/simple_rnn_exercise.txt): weights as attributes (`W`, `B`,
-    `W_x`, `W_h`), gradients as `d` attributes (`dW`, `dB`, ...) set by backward, an
-    optimizer whose `update(layer)` backward calls, sizes named `n_nodes1`, `n_nodes2`,
-    `batch`, `n_sequences`, ...
+The conventions understood (docs/external.md):
+  - the project's own (`params` and `grads` dicts keyed as the spec): used as it is;
+  - everything else through an Adapted wrapper: weights held as attributes, `params`/`grads`
+    lists or dicts keyed otherwise (holders.py), built from the drawn sizes, an initializer,
+    a recording optimizer or the weights themselves (construction.py); forward's and
+    backward's arguments passed by position.
 
-Nothing of the user's changes: every layer checked is built here, with an initializer and
-a recording optimizer passed in, and the user's class is never patched.
+Nothing of the user's changes: every layer checked is built here, and the user's class is
+never patched.
 """
 import dataclasses
 import functools
 import inspect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
+                           param_names_cheaply, param_shapes, probe_config)
+from .holders import Attribute, attribute_names, describe_arrays, find_holders
 
-class CannotAdapt(Exception):
-    """The class lacks something the checks need; the message says what."""
-
-
-# The exercise's names for sizes the specs draw under other names; the specs' own names
-# (n_features, n_nodes, batch, ...) are matched as they are.
-SIZE_ALIASES = {"n_nodes1": "n_in", "n_nodes2": "n_out", "batch_size": "batch", "n_sequences": "seq_len"}
-INITIALIZER = "a Gaussian initializer (values redrawn by the checks)"
-OPTIMIZER = "a recording optimizer"
+__all__ = ["Adaptation", "CannotAdapt", "adapt", "expect_methods"]
 
 
-class GaussianInitializer:
-    """Passed as the layer's initializer, in the exercise's interface: W(n_in, n_out) and
-    B(n_out), small Gaussian values from the example's generator. The checks redraw every
-    parameter anyway; this only gives the layer arrays of the right shapes."""
+@dataclass
+class Adaptation:
+    """What adapt found: the spec the checks run, the registered name it is checked like,
+    notes saying what was mapped, the parameter names, and what the checks leave out."""
 
-    def __init__(self, rng, sigma=0.01):
-        self.rng, self.sigma = rng, sigma
-
-    def W(self, *shape):
-        return self.sigma * self.rng.standard_normal(shape)
-
-    def B(self, *shape):
-        return self.sigma * self.rng.standard_normal(shape)
-
-
-class RecordingOptimizer:
-    """Passed as the layer's optimizer: update(layer) records the gradient attributes in
-    `watched` and never changes a weight.
-
-    The gradient of one backward is the sum over its update calls: what an SGD step with
-    learning rate lr would subtract, divided by lr, as lr -> 0 (no step feeds back into the
-    rest of backward, so an update at every time step still sums to the whole gradient).
-    """
-
-    def __init__(self, watched=()):
-        self.watched = tuple(watched)
-        self.calls = []
-
-    def update(self, layer):
-        self.calls.append({a: np.array(getattr(layer, a)) for a in self.watched
-                           if getattr(layer, a, None) is not None})
-        return layer
-
-
-@dataclass(frozen=True)
-class Binding:
-    """A spec parameter held by the layer as an attribute; backward sets its gradient as another."""
-
-    param: str  # the spec's name, "W_h"
-    attr: str  # the layer's attribute, "W_h" (or "w_h", "Wh")
-    grad: str  # "dW_h"
-
-
-def attribute_names(param):
-    """The attribute names that may hold a spec parameter: W_h, w_h, Wh, wh."""
-    return tuple(dict.fromkeys([param, param.lower(), param.replace("_", ""), param.lower().replace("_", "")]))
-
-
-def probe_config(spec):
-    """Sizes 2, 3, 4, ... (distinct, so that a shape can be named by its dimensions), the
-    simplest value of every draw, seed 0."""
-    config = {name: size for size, name in enumerate(spec.dim_names, start=2)}
-    if spec.draws:
-        from hypothesis import find, settings  # only here: a spec without draws needs no hypothesis
-        from hypothesis import strategies as st
-
-        config.update(find(st.fixed_dictionaries(dict(spec.draws)), lambda _: True, settings=settings(database=None)))
-    return {**config, "seed": 0, "rng": np.random.default_rng(0)}
-
-
-def constructor_args(cls, config, optimizer):
-    """(positional, keyword, {argument: where its value comes from}) for cls(...), by parameter name."""
-    positional, keywords, sources = [], {}, {}
-    for name, param in inspect.signature(cls).parameters.items():
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            continue
-        size = name if name in config else SIZE_ALIASES.get(name)
-        if size in config:
-            value, sources[name] = config[size], size
-        elif name == "initializer":
-            value, sources[name] = GaussianInitializer(config["rng"]), INITIALIZER
-        elif name == "optimizer":
-            value, sources[name] = optimizer, OPTIMIZER
-        elif param.default is not param.empty:
-            continue
-        else:
-            known = [*config, *(k for k, size in SIZE_ALIASES.items() if size in config), "initializer", "optimizer"]
-            raise CannotAdapt(f"{cls.__name__}.__init__ needs {name!r}, which the checks cannot fill; "
-                              f"they fill arguments named {', '.join(known)}")
-        if param.kind == param.POSITIONAL_ONLY:
-            positional.append(value)
-        else:
-            keywords[name] = value
-    return positional, keywords, sources
-
-
-def build_user_layer(cls, config, optimizer=None):
-    positional, keywords, _ = constructor_args(cls, config, optimizer or RecordingOptimizer())
-    return cls(*positional, **keywords)
+    spec: object
+    like: str
+    notes: list
+    params: list = field(default_factory=list)
+    unchecked: list = field(default_factory=list)
 
 
 def fitted_spec(spec, layer, registered):
@@ -152,21 +68,16 @@ def argument_names(layer, spec):
     return {"forward": names("forward", list(spec.inputs)), "backward": names("backward", ["dout"])}
 
 
-def find_bindings(layer, param_names, spec_name):
-    """A Binding per spec parameter; CannotAdapt naming the ones the layer has no attribute for."""
-    bindings, missing = [], []
-    for param in param_names:
-        found = [a for a in attribute_names(param) if isinstance(getattr(layer, a, None), np.ndarray)]
-        if found:
-            bindings.append(Binding(param, found[0], "d" + found[0]))
-        else:
-            missing.append(f"{param} (looked for {', '.join(attribute_names(param))})")
-    if missing:
-        owner = type(layer).__name__
-        arrays = [k for k, v in vars(layer).items() if isinstance(v, np.ndarray)] or ["none"]
-        raise CannotAdapt(f"{owner} has no array attribute for {spec_name}'s parameter "
-                          f"{'; '.join(missing)}; its array attributes: {', '.join(arrays)}")
-    return bindings
+def find_bindings(layer, shapes, spec_name, passed):
+    """A holder per spec parameter (holders.py); CannotAdapt naming what the layer holds."""
+    found, tried = find_holders(layer, shapes, passed)
+    if found is not None:
+        return [found[p] for p in shapes]
+    owner, attributes = type(layer).__name__, tried[0]
+    missing = [f"{p} (looked for {', '.join(attribute_names(p))})" for p in shapes if p not in attributes]
+    raise CannotAdapt(f"{owner} has no array attribute for {spec_name}'s parameter {'; '.join(missing)}, "
+                      f"no params/grads lists and no parameters/gradients dicts holding them; "
+                      f"its arrays: {', '.join(describe_arrays(layer))}")
 
 
 def _mention(exc, renames):
@@ -183,17 +94,16 @@ class Adapted:
     """The user's layer behind the contract: params/grads dicts, forward(**inputs), backward(dout).
 
     params hold the weights in the spec's shapes (reshaped where the sizes agree, else kept in
-    the layer's own shape, so that the checks report the shape). Before every call they are set
-    on the layer as views in its own shapes; after it, what the layer holds is read back, so
-    that a weight changed inside the layer shows as a change of params.
+    the layer's own shape, so that the checks report the shape). Before every call they are
+    put where the layer holds them (holders.py), in its own shapes; after it, what the layer
+    holds is read back, so that a weight changed inside the layer shows as a change of params.
     A subclass named after the user's class is made per check, so that messages name it.
     """
 
-    def __init__(self, layer, bindings, shapes, recorder, renames):
-        self.layer, self.bindings, self.recorder, self.renames = layer, bindings, recorder, renames
-        self.own_shapes = {b.param: np.shape(getattr(layer, b.attr)) for b in bindings}
-        self.params = {b.param: _fitted(np.array(getattr(layer, b.attr), dtype=np.float64), shapes[b.param])
-                       for b in bindings}
+    def __init__(self, layer, holders, shapes, recorder, renames):
+        self.layer, self.holders, self.recorder, self.renames = layer, holders, recorder, renames
+        self.own_shapes = {h.param: np.shape(h.get(layer)) for h in holders}
+        self.params = {h.param: _fitted(np.array(h.get(layer), dtype=np.float64), shapes[h.param]) for h in holders}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
     @property
@@ -206,12 +116,12 @@ class Adapted:
     def backward(self, *dout):
         self.recorder.calls.clear()
         dx = self._call("backward", *dout)
-        self.grads = {b.param: self._gradient(b) for b in self.bindings}
+        self.grads = {h.param: self._gradient(h) for h in self.holders}
         return dx
 
     def _call(self, method, *args):
-        for b in self.bindings:
-            setattr(self.layer, b.attr, self.params[b.param].reshape(self.own_shapes[b.param]))
+        for h in self.holders:
+            h.put(self.layer, self.params[h.param].reshape(self.own_shapes[h.param]))
         try:
             return getattr(self.layer, method)(*args)
         except Exception as exc:
@@ -221,20 +131,21 @@ class Adapted:
             self._read_back(method)
 
     def _read_back(self, method):
-        for b in self.bindings:
-            value, param = getattr(self.layer, b.attr, None), self.params[b.param]
+        owner = type(self).__name__
+        for h in self.holders:
+            value, param = h.get(self.layer), self.params[h.param]
             if np.size(value) != param.size:
-                raise ValueError(f"{type(self).__name__}: {method} replaced {b.attr} of shape "
-                                 f"{self.own_shapes[b.param]} by {_describe(value)}")
+                raise ValueError(f"{owner}: {method} replaced {h.where(owner)} of shape "
+                                 f"{self.own_shapes[h.param]} by {_describe(value)}")
             param[...] = np.reshape(value, param.shape)
 
-    def _gradient(self, binding):
-        recorded = [call[binding.grad] for call in self.recorder.calls if binding.grad in call]
-        value = sum(recorded) if recorded else getattr(self.layer, binding.grad, None)
+    def _gradient(self, holder):
+        value, owner = holder.gradient(self.layer, self.recorder.calls), type(self).__name__
         if value is None:
-            raise LookupError(f"{type(self).__name__}.backward set no {binding.grad} (the gradient of "
-                              f"{binding.attr}) and passed none to optimizer.update")
-        return _fitted(np.array(value), self.params[binding.param].shape)
+            passed = " and passed none to optimizer.update" if isinstance(holder, Attribute) else ""
+            raise LookupError(f"{owner}.backward left no {holder.grad_where(owner)} (the gradient of "
+                              f"{holder.where(owner)}){passed}")
+        return _fitted(np.array(value, dtype=np.result_type(value, np.float64)), self.params[holder.param].shape)
 
 
 def _fitted(value, shape):
@@ -262,8 +173,8 @@ def expect_methods(cls):
 
 
 def adapt(cls, spec, registered, name):
-    """(the spec the checks run, the registered name it is checked like, notes saying what was
-    mapped); CannotAdapt if cls lacks something.
+    """An Adaptation: the spec the checks run, the registered name it is checked like, notes
+    saying what was mapped; CannotAdapt if cls lacks something.
 
     The spec is `spec` (or its registered variant with fewer inputs, see fitted_spec) renamed
     `name`, with a build that constructs cls from the drawn sizes (and wraps it in an Adapted
@@ -275,43 +186,88 @@ def adapt(cls, spec, registered, name):
     expect_methods(cls)
     # Whether every constructor argument can be filled is known from names alone, before
     # any value is drawn (that needs hypothesis for the spec's draws).
-    constructor_args(cls, dict.fromkeys([*spec.dim_names, *spec.draws, "seed", "rng"]), RecordingOptimizer())
+    names = param_names_cheaply(spec)
+    if names is not None:
+        constructor_args(cls, dict.fromkeys([*spec.dim_names, *spec.draws, "seed", "rng"]), RecordingOptimizer(),
+                         dict.fromkeys(names))
     config = probe_config(spec)
-    _, _, sources = constructor_args(cls, config, RecordingOptimizer())
+    shapes = param_shapes(spec, config)
+    _, _, sources, _ = constructor_args(cls, config, RecordingOptimizer(), shapes)
     try:
-        probe = build_user_layer(cls, config)
+        probe, passed = build_user_layer(cls, config, shapes=shapes)
     except Exception as exc:  # noqa: BLE001 - the user's constructor: say what it raised, no traceback
         raise CannotAdapt(f"{owner}({_arguments(sources)}) raised {type(exc).__name__}: {exc}") from None
     fitted = fitted_spec(spec, probe, registered)
     notes = [f"built as {owner}({_arguments(sources)})"]
+    unchecked = []
     if fitted is not spec:
-        dropped = ", ".join(k for k in spec.inputs if k not in fitted.inputs)
-        notes.append(f"{owner}.forward takes no {dropped}: checked like {fitted.name}")
-    reference_params = fitted.build(config).params
-    if isinstance(getattr(probe, "params", None), dict) and isinstance(getattr(probe, "grads", None), dict):
-        if set(probe.params) != set(reference_params):
-            raise CannotAdapt(f"{owner}.params has {sorted(probe.params)}; {fitted.name}'s are "
-                              f"{sorted(reference_params)}")
+        dropped = [k for k in spec.inputs if k not in fitted.inputs]
+        notes.append(f"{owner}.forward takes no {', '.join(dropped)}: checked like {fitted.name}")
+        unchecked += [f"{k} ({owner}.forward takes none)" for k in dropped]
+        shapes = param_shapes(fitted, config)
+    if isinstance(getattr(probe, "params", None), dict) and isinstance(getattr(probe, "grads", None), dict) \
+            and set(probe.params) == set(shapes):
         notes.append(f"{owner} keeps params and grads dicts (the project's contract): used as it is")
-        build = functools.partial(build_user_layer, cls)
+        build = functools.partial(_built_as_it_is, cls, shapes)
     else:
-        bindings = find_bindings(probe, list(reference_params), fitted.name)
-        notes += _binding_notes(owner, fitted, bindings, probe, reference_params, config)
+        holders = find_bindings(probe, shapes, fitted.name, passed)
+        notes += _binding_notes(owner, fitted, holders, probe, shapes, config, passed)
         renames = argument_names(probe, fitted)
-        notes += _argument_notes(renames, bindings, OPTIMIZER in sources.values())
-        build = _adapted_build(cls, fitted, bindings, renames)
-    return dataclasses.replace(fitted, name=name, cls=cls, build=build), fitted.name, notes
+        notes += _argument_notes(renames, holders, OPTIMIZER in sources.values())
+        build = _adapted_build(cls, fitted, holders, renames)
+    adapted = dataclasses.replace(fitted, name=name, cls=cls, build=build)
+    narrow = float32_results(adapted, config)
+    if narrow:
+        notes.append(f"float32 buffers ({', '.join(narrow)} float32 for float64 input): checked at float32 "
+                     f"precision, a coarser check; give it float64 buffers for the tight one")
+        adapted = dataclasses.replace(adapted, dtype="float32")
+    return Adaptation(adapted, fitted.name, notes, list(shapes), unchecked)
 
 
-def _adapted_build(cls, spec, bindings, renames):
+def float32_results(spec, config):
+    """What comes back float32 from one forward and backward on float64 input ("its output",
+    "the gradient of x", "grads"): a layer with float32 buffers. [] if nothing does, or if
+    the call fails (the checks then say why)."""
+    try:
+        layer = spec.build(config)
+        rng = np.random.default_rng(0)
+        args = {k: _probe_value(decl, config, rng) for k, decl in spec.inputs.items()}
+        out = layer.forward(**args)
+        dx = layer.backward() if spec.loss else layer.backward(np.ones(np.shape(out)))
+        grads = list(getattr(layer, "grads", {}).values())
+    except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
+        return []
+    found = [("its output", [out]), (f"the gradient of {next(iter(spec.wrt), 'x')}", [dx]), ("grads", grads)]
+    return [what for what, values in found if any(np.asarray(v).dtype == np.float32 for v in values if v is not None)]
+
+
+def _probe_value(decl, config, rng):
+    from .._spec.spec import Floats, Labels
+
+    shape = tuple(config[d] if isinstance(d, str) else d for d in decl.dims)
+    if isinstance(decl, Floats):
+        return rng.uniform(-1.0, 1.0, shape)
+    if isinstance(decl, Labels):
+        return np.zeros(shape, dtype=np.int64)
+    hot = np.zeros(shape)  # OneHot: class 0 everywhere
+    hot[..., 0] = 1.0
+    return hot
+
+
+def _built_as_it_is(cls, shapes, config):
+    return build_user_layer(cls, config, shapes=shapes)[0]
+
+
+def _adapted_build(cls, spec, holders, renames):
     """config -> the user's layer built from it, in an Adapted subclass named after cls."""
     adapter = type(cls.__name__, (Adapted,), {"__doc__": f"{cls.__name__} adapted to the layer contract"})
+    watched = [h.grad for h in holders if isinstance(h, Attribute)]
 
     def build(config):
-        recorder = RecordingOptimizer(b.grad for b in bindings)
-        layer = build_user_layer(cls, config, recorder)
-        shapes = {k: v.shape for k, v in spec.build({**config, "rng": np.random.default_rng(0)}).params.items()}
-        return adapter(layer, bindings, shapes, recorder, renames)
+        recorder = RecordingOptimizer(watched)
+        shapes = param_shapes(spec, config)
+        layer, _ = build_user_layer(cls, config, recorder, shapes)
+        return adapter(layer, holders, shapes, recorder, renames)
 
     return build
 
@@ -320,27 +276,31 @@ def _arguments(sources):
     return ", ".join(f"{name}={source}" for name, source in sources.items())
 
 
-def _binding_notes(owner, spec, bindings, probe, reference_params, config):
+def _binding_notes(owner, spec, holders, probe, shapes, config, passed):
     notes = []
-    for b in bindings:
-        own, wanted = np.shape(getattr(probe, b.attr)), reference_params[b.param].shape
-        line = f"param {b.param} = {owner}.{b.attr} {describe_shape(own, config)}"
+    for h in holders:
+        own, wanted = np.shape(h.get(probe)), shapes[h.param]
+        line = f"param {h.param} = {h.where(owner)} {describe_shape(own, config)}"
+        if not isinstance(h, Attribute) and isinstance(h.key, int):
+            line += (" (the array passed as " + h.param + ")" if h.get(probe) is passed.get(h.param)
+                     else " (by position and shape)")
         if own != wanted and np.prod(own) == np.prod(wanted):
             line += f", reshaped to {describe_shape(wanted, config)}"
         elif own != wanted:
-            line += (f": {spec.name}'s {b.param} is {describe_shape(wanted, config)}, another size, so it "
+            line += (f": {spec.name}'s {h.param} is {describe_shape(wanted, config)}, another size, so it "
                      f"is kept as it is and the checks compare shapes")
-        notes.append(f"{line}; gradient {owner}.{b.grad}")
+        notes.append(f"{line}; gradient {h.grad_where(owner)}")
     return notes
 
 
-def _argument_notes(renames, bindings, optimizer_passed):
+def _argument_notes(renames, holders, optimizer_passed):
     notes = []
     renamed = [f"{own} is {name}" for own, name in renames["forward"] + renames["backward"] if own != name]
     if renamed:
         notes.append(f"arguments: {', '.join(renamed)}")
-    if optimizer_passed and bindings:
-        notes.append(f"gradients: {', '.join(b.grad for b in bindings)} as backward passes them to "
+    watched = [h.grad for h in holders if isinstance(h, Attribute)]
+    if optimizer_passed and watched:
+        notes.append(f"gradients: {', '.join(watched)} as backward passes them to "
                      f"optimizer.update, summed over its calls (the recording optimizer changes no weight), "
                      f"else as backward leaves them")
     return notes

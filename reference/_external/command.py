@@ -4,13 +4,16 @@ The class is loaded from its file (importing that module, nothing else), adapted
 layer contract (reference/adapters.py) and checked as the registered spec NAME is: the
 same inputs, sizes, draws and PyTorch twin, with the layer built from the user's class.
 
-Three rows are printed, each with its own smallest failing example: the gradient checks
-(finite differences, the twin), the other contract rules, and the rejection of bad input.
-A layer written outside this project seldom validates its input; it then fails that rule
-at the smallest sizes, and one row would hide its gradient and state mistakes behind it.
+Three rows are printed, each with its own smallest failing example and a line saying what
+it checked: the gradient checks (finite differences, the twin), the other contract rules,
+and advice: the rejection of bad input, and whether the layer keeps the caller's arrays
+(its input or output) for backward. Code written outside this project seldom validates its
+input and often caches the input itself (`self.x = x`); it then fails those rules at the
+smallest sizes, and one row would hide its gradient and state mistakes behind them.
 
-Exit status: 0 if every row passes, 1 if a check fails, 2 if the class cannot be loaded or
-adapted (the message says what is missing).
+Exit status answers "are my gradients right?": 0 if the gradients and the contract pass,
+1 if one of their checks fails, 2 if the class cannot be loaded or adapted (the message says
+what is missing). The advice row says what to add or change, counted only with --strict.
 """
 import argparse
 import importlib
@@ -25,12 +28,40 @@ from .._spec.project import SpecsError, builtin_specs, find_project, load_specs
 from .adapters import CannotAdapt, adapt, expect_methods
 
 
+ADVICE = "advice"
+# Caller discipline, not the gradients: advice for a layer written elsewhere, what to change.
+ADVISED = {
+    "rejects_bad_input": "at the top of forward and backward, raise TypeError for an argument that is not an "
+                         "array and ValueError for NaN or a wrong shape, naming the layer and the argument",
+    "arguments_unchanged": "leave the caller's arrays as they were: copy before writing into x or dout "
+                           "(dx = dout.copy()); a caller that still needs dout (two branches share it) gets it changed",
+    "output_owned": "keep copies (self.x = x.copy()) of what backward needs, not the caller's own arrays: "
+                    "writing into the input or the output before backward changes the gradients",
+}
+
+
 def groups():
     from .._engine.checks import CHECKS
 
     return (("gradients", tuple(c for c in CHECKS if c.kind != "contract")),
-            ("contract", tuple(c for c in CHECKS if c.kind == "contract" and c.name != "rejects_bad_input")),
-            ("bad input", tuple(c for c in CHECKS if c.name == "rejects_bad_input")))
+            ("contract", tuple(c for c in CHECKS if c.kind == "contract" and c.name not in ADVISED)),
+            (ADVICE, tuple(c for c in CHECKS if c.name in ADVISED)))
+
+
+def checked_line(group, checks, spec, adaptation, strict):
+    """One line under a row: what it checked, and what it did not."""
+    if group == "gradients":
+        tensors = [*(f"input {k}" for k in spec.wrt), *(f"param {k}" for k in adaptation.params)]
+        against = "finite differences" + (" and PyTorch's twin" if spec.twin is not None else "")
+        line = f"checked: backward against {against}, for {', '.join(tensors) or 'nothing'}"
+    elif group == ADVICE:
+        line = (f"checked: {', '.join(c.name for c in checks if c.applies(spec))} (whether the layer leaves the "
+                f"caller's arrays alone and rejects bad input clearly)")
+        line += "; counted (--strict)" if strict else "; advice, not in the exit status (--strict counts it)"
+    else:
+        line = f"checked: {', '.join(c.name for c in checks if c.applies(spec))}"
+    unchecked = adaptation.unchecked if group == "gradients" else []
+    return f"    {line}" + (f"; not checked: {', '.join(unchecked)}" if unchecked else "")
 
 
 def known_specs():
@@ -58,6 +89,8 @@ def parse_args(argv):
                         help="check the rows in J processes (default: 2 where there are 2 cores)")
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="hypothesis seed; the same seed draws the same examples (default: 0)")
+    parser.add_argument("--strict", action="store_true",
+                        help="count the bad-input row in the exit status (by default it is advice)")
     return parser.parse_args(argv)
 
 
@@ -129,36 +162,46 @@ def _where(exc):
     return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
 
 
-def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1):
-    """Run the rows on `cls` checked like the spec named `like`; print them; True if all pass.
-    CannotAdapt (before anything is printed) if cls cannot be adapted."""
+def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=False):
+    """Run the rows on `cls` checked like the spec named `like`; print them; True if the
+    gradients and the contract pass (and the bad-input row, if strict). CannotAdapt (before
+    anything is printed) if cls cannot be adapted."""
     expect_methods(cls)
     specs = known_specs()
     by_name = {s.name: s for s in specs}
     if like not in by_name:
         raise CannotAdapt(f"--like {like}: no such spec; the project's and the built-in specs: {', '.join(by_name)}")
-    spec, like, notes = adapt(cls, by_name[like], specs, name)
+    adaptation = adapt(cls, by_name[like], specs, name)
+    spec, like = adaptation.spec, adaptation.like
     from .._engine.verdict import run_spec  # the engine (hypothesis, and torch for the twins) from here on
     from .._report.table import HEADER, format_row
 
     print(f"{name}, checked like {like}:")
-    print("\n".join(f"  {note}" for note in notes))
+    print("\n".join(f"  {note}" for note in adaptation.notes))
     print(HEADER)
     rows = groups()
+    counted = [strict or group != ADVICE for group, _ in rows]
 
     def checked(index):
         group, checks = rows[index]
         row = run_spec(spec, n_examples, seed_value, checks)  # a crash while drawing is a failing row
         row.name, row.rerun = f"{cls.__name__} {group}", f"{rerun} --seed {seed_value} --examples {n_examples}"
-        return format_row(row), row.passed
+        first, *report = format_row(row, failed="FAIL" if counted[index] else "advice").split("\n")
+        said = [checked_line(group, checks, spec, adaptation, strict)]
+        if group == ADVICE and not row.passed:
+            failed = {c.by or c.check for c in [*row.failures, *row.results] if not c.ok} | row.caught_by
+            said += [f"    to change ({name}): {advice}" for name, advice in ADVISED.items() if name in failed]
+        return "\n".join([first, *said, *report]), row.passed
 
-    passed = True
+    passed, advised = True, False
     # torch is imported by the row that runs the twin, in its own process, while the others run
-    for text, row_passed in ordered(checked, len(rows), jobs):
+    for index, (text, row_passed) in enumerate(ordered(checked, len(rows), jobs)):
         print(text, flush=True)
-        passed = passed and row_passed
-    print(f"{name} {'passes' if passed else 'fails'} the checks of {like} "
-          f"(seed {seed_value}, {n_examples} examples per row)")
+        passed = passed and (row_passed or not counted[index])
+        advised = advised or not row_passed
+    verdict = "passes" if passed else "fails"
+    print(f"{name} {verdict} the checks of {like} (seed {seed_value}, {n_examples} examples per row)"
+          + ("; see the advice above (--strict counts it)" if passed and advised else ""))
     return passed
 
 
@@ -166,8 +209,10 @@ def main(argv):
     args = parse_args(argv)
     try:
         cls, path = load_class(args.target)
+        strict = " --strict" if args.strict else ""
         passed = check_class(cls, args.like, args.examples, args.seed, f"{path.stem}.{cls.__name__}",
-                             rerun=f"python -m reference check {args.target} --like {args.like}", jobs=args.jobs)
+                             rerun=f"python -m reference check {args.target} --like {args.like}{strict}",
+                             jobs=args.jobs, strict=args.strict)
     except (CannotAdapt, SpecsError) as exc:
         print(f"cannot check {args.target} like {args.like}: {exc}", file=sys.stderr)
         return 2

@@ -5,7 +5,7 @@ known shape (hints.py)."""
 import numpy as np
 
 from .._engine.compare import matches
-from .._engine.triage import BACKWARD, CONVENTION, FORWARD, OUTPUT, TWIN_ONLY, sizes, triage
+from .._engine.triage import BACKWARD, COARSE, CONVENTION, FORWARD, OUTPUT, TWIN_ONLY, sizes, triage
 from .hints import errors_by_step, hint
 
 WORST = 3  # elements listed per failing array
@@ -21,12 +21,12 @@ def localise(finding, results, example):
         columns.append(("numeric", fd.expected))
     if tw is not None:
         columns.append(("torch", tw.expected))
-    reference = columns[1][1] if finding.verdict != FORWARD or tw is None else tw.expected
+    reference = columns[1][1] if finding.verdict not in (FORWARD, COARSE) or tw is None else tw.expected
     arrays = [np.asarray(v) for _, v in columns if v is not None]
     if len(arrays) < 2 or any(x.shape != arrays[0].shape for x in arrays):
         return [f"{name}: shape {np.shape(v)}" for name, v in columns]
     axes = axis_names(finding.what, example, arrays[0].ndim)
-    judged = tw if finding.verdict in (CONVENTION, FORWARD, OUTPUT, TWIN_ONLY) or fd is None else fd
+    judged = tw if finding.verdict in (COARSE, CONVENTION, FORWARD, OUTPUT, TWIN_ONLY) or fd is None else fd
     lines = _worst_elements(columns, reference, axes, judged.tolerance)
     steps = errors_by_step(analytic, reference, axes)
     if steps is not None:

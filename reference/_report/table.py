@@ -21,10 +21,12 @@ CAUSES = {"finite differences": "a kink the spec does not declare (Floats(kinks=
           "torch grads": "an order of operations that loses precision (large values, cancellation)"}
 
 
-def format_row(row):
+def format_row(row, failed="FAIL"):
+    """The row's line, then its close-to-the-line notes or its failure report; `failed` is
+    the verdict a failing row shows (the external check's advice row says "advice")."""
     errors = [f"{row.errors[c]:.1e}" if c in row.errors else "n/a" for c in COLUMNS]
     line = f"{row.name:<28}{row.examples:>9}" + "".join(f"{e:>14}" for e in errors)
-    line += f"{row.contract_rules:>10}{'pass' if row.passed else 'FAIL':>8}"
+    line += f"{row.contract_rules:>10}{'pass' if row.passed else failed:>8}"
     if row.redrawn:
         line += f"   ({row.redrawn} redrawn: finite differences alone disagreed)"
     if row.passed:

@@ -103,6 +103,9 @@ class Spec:
       not see each other (no batch statistics, no mask drawn per batch), so finite
       differences of the inputs can stack many perturbed samples into one forward call
       (verified on every example, with a fall-back to one call per element).
+    dtype: "float64", or "float32" for a layer that computes in float32 whatever it is
+      given (float32 buffers): its outputs and gradients may be float32, and it is judged
+      at float32 precision (tolerances.py), a coarser check.
     """
 
     name: str
@@ -117,6 +120,7 @@ class Spec:
     tolerance_reason: str = ""
     loss: bool = False
     independent_samples: bool = False
+    dtype: str = "float64"
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -131,6 +135,8 @@ class Spec:
         bad = [k for k, v in self.inputs.items() if not isinstance(v, (Floats, Labels, OneHot))]
         if bad:
             raise TypeError(f"Spec {self.name}: inputs {bad} must be Floats, FloatTargets, Labels or OneHot")
+        if self.dtype not in ("float64", "float32"):
+            raise ValueError(f"Spec {self.name}: dtype must be 'float64' or 'float32', got {self.dtype!r}")
         if self.tolerance is not None and not self.tolerance_reason:
             raise ValueError(f"spec {self.name}: a tolerance override needs a tolerance_reason")
         if self.build is None:

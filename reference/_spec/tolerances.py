@@ -21,7 +21,22 @@ Finite differences (central, float64, step h = STEP):
 PyTorch twin: both sides compute the same float64 function, only the order of
   floating-point operations differs (matmul blocking, summation order), so they agree
   to a few ulps times the depth of the computation: atol = 1e-12, rtol = 1e-10.
+
+float32 (a layer whose buffers are float32, Spec(dtype="float32")): the same reasoning
+  with eps = 1.2e-7, and every intermediate rounded, not only the result:
+  - its values carry a relative error of up to ~depth * eps (a recurrence of a few steps,
+    sums of a few terms: tens of eps, ~3e-6), so the twin (float64) and the layer agree to
+    atol = 1e-5, rtol = 1e-4; the contract (the layer against itself, reassociated sums
+    in float32) to atol = 1e-6, rtol = 1e-5;
+  - finite differences: the round-off of L(x+h) - L(x-h) is now that relative error times
+    sum|G * out|, so the step that balances it against the truncation h^2/6 * |f'''| is
+    near 1e-2; h = 1e-3 keeps the truncation (~2e-7) far below the round-off, which the
+    per-difference allowance covers (computed with FLOAT32_ROUNDING * eps as the relative
+    error of a value); atol = 1e-4, rtol = 1e-3 above it.
+  The largest errors measured on right float32 layers are in docs/external.md; one
+  gradient element scaled by 1.01 is still caught, by the twin (tests/test_external.py).
 """
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,3 +63,31 @@ TORCH = Tolerance(atol=1e-12, rtol=1e-10)
 # Contract checks compare a layer with itself (repeat calls, linearity): only the
 # round-off of re-associated sums separates the two sides.
 CONTRACT = Tolerance(atol=1e-12, rtol=1e-10)
+
+
+@dataclass(frozen=True)
+class Precision:
+    """The step and tolerances for a layer computing in `dtype` (see above)."""
+
+    dtype: str
+    eps: float  # the relative rounding of one computed value, for the round-off allowance
+    step: float
+    finite_differences: Tolerance
+    torch: Tolerance
+    contract: Tolerance
+
+
+FLOAT32_ROUNDING = 32  # values of a float32 layer carry up to this many eps (a few steps deep)
+FLOAT64 = Precision("float64", EPS, STEP, FINITE_DIFFERENCES, TORCH, CONTRACT)
+FLOAT32 = Precision("float32", FLOAT32_ROUNDING * float(np.finfo(np.float32).eps), 1e-3,
+                    Tolerance(atol=1e-4, rtol=1e-3), Tolerance(atol=1e-5, rtol=1e-4), Tolerance(atol=1e-6, rtol=1e-5))
+PRECISIONS = {"float64": FLOAT64, "float32": FLOAT32}
+
+
+def precision(spec):
+    """The Precision a spec is checked at: its dtype's, with the spec's own finite-difference
+    tolerance in place of the default one."""
+    chosen = PRECISIONS[getattr(spec, "dtype", "float64")]
+    if spec.tolerance is not None:
+        chosen = dataclasses.replace(chosen, finite_differences=spec.tolerance)
+    return chosen

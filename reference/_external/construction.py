@@ -1,0 +1,147 @@
+"""Building a layer written elsewhere from the spec's drawn sizes (internal).
+
+Constructor arguments are filled by name: the drawn sizes (under the spec's names, or the
+exercise's: n_nodes1 is n_in, ...), `initializer` (the exercise's interface), `optimizer`
+(a recording one), and the weights themselves for a constructor that takes them
+(`Affine(W, b)`, `TimeRNN(Wx, Wh, b)`): an array of the spec's shape for each argument named
+after a spec parameter, which the checks redraw anyway.
+"""
+import inspect
+
+import numpy as np
+
+from .holders import same_name
+
+
+class CannotAdapt(Exception):
+    """The class lacks something the checks need; the message says what."""
+
+
+# The exercise's names for sizes the specs draw under other names; the specs' own names
+# (n_features, n_nodes, batch, ...) are matched as they are.
+SIZE_ALIASES = {"n_nodes1": "n_in", "n_nodes2": "n_out", "batch_size": "batch", "n_sequences": "seq_len"}
+INITIALIZER = "a Gaussian initializer (values redrawn by the checks)"
+OPTIMIZER = "a recording optimizer"
+
+
+class GaussianInitializer:
+    """Passed as the layer's initializer, in the exercise's interface: W(n_in, n_out) and
+    B(n_out), small Gaussian values from the example's generator. The checks redraw every
+    parameter anyway; this only gives the layer arrays of the right shapes."""
+
+    def __init__(self, rng, sigma=0.01):
+        self.rng, self.sigma = rng, sigma
+
+    def W(self, *shape):
+        return self.sigma * self.rng.standard_normal(shape)
+
+    def B(self, *shape):
+        return self.sigma * self.rng.standard_normal(shape)
+
+
+class RecordingOptimizer:
+    """Passed as the layer's optimizer: update(layer) records the gradient attributes in
+    `watched` and never changes a weight.
+
+    The gradient of one backward is the sum over its update calls: what an SGD step with
+    learning rate lr would subtract, divided by lr, as lr -> 0 (no step feeds back into the
+    rest of backward, so an update at every time step still sums to the whole gradient).
+    """
+
+    def __init__(self, watched=()):
+        self.watched = tuple(watched)
+        self.calls = []
+
+    def update(self, layer):
+        self.calls.append({a: np.array(getattr(layer, a)) for a in self.watched
+                           if getattr(layer, a, None) is not None})
+        return layer
+
+
+def probe_config(spec):
+    """Sizes 2, 3, 4, ... (distinct, so that a shape can be named by its dimensions), the
+    simplest value of every draw, seed 0."""
+    config = {name: size for size, name in enumerate(spec.dim_names, start=2)}
+    if spec.draws:
+        from hypothesis import find, settings  # only here: a spec without draws needs no hypothesis
+        from hypothesis import strategies as st
+
+        config.update(find(st.fixed_dictionaries(dict(spec.draws)), lambda _: True, settings=settings(database=None)))
+    return {**config, "seed": 0, "rng": np.random.default_rng(0)}
+
+
+def param_shapes(spec, config):
+    """{spec parameter: shape} of the spec's own layer at these sizes."""
+    return {k: np.shape(v) for k, v in spec.build({**config, "rng": np.random.default_rng(0)}).params.items()}
+
+
+class _Simplest:
+    """Stands in for hypothesis.strategies in a LazyDraws maker, giving a value of each
+    strategy without hypothesis: enough to learn the names of a spec's parameters."""
+
+    integers = floats = staticmethod(lambda low=0, high=None, **_: low)
+    sampled_from = staticmethod(lambda values: list(values)[0])
+    one_of = staticmethod(lambda *options: options[0])
+    tuples = staticmethod(lambda *values: tuple(values))
+    just = staticmethod(lambda value: value)
+    none = staticmethod(lambda: None)
+    booleans = staticmethod(lambda: False)
+
+
+def param_names_cheaply(spec):
+    """The spec's parameter names without importing hypothesis, or None if its draws need it."""
+    from .._builtin.lazy import LazyDraws
+
+    config = {name: size for size, name in enumerate(spec.dim_names, start=2)}
+    if spec.draws and not isinstance(spec.draws, LazyDraws):
+        return None
+    try:
+        config.update({k: maker(_Simplest) for k, maker in spec.draws._makers.items()} if spec.draws else {})
+        return list(param_shapes(spec, {**config, "seed": 0}))
+    except Exception:  # noqa: BLE001 - a draw the stand-in cannot give: hypothesis will
+        return None
+
+
+def weight_param(name, params):
+    """The spec parameter a constructor argument named `name` is, or None."""
+    return next((p for p in params if same_name(name, p)), None)
+
+
+def constructor_args(cls, config, optimizer, shapes=None):
+    """(positional, keyword, {argument: where its value comes from}, {spec param: the array
+    passed}) for cls(...), by parameter name. `shapes`: the spec's parameter shapes (None:
+    names only, any name of a parameter accepted), for a constructor that takes weights."""
+    positional, keywords, sources, passed = [], {}, {}, {}
+    for name, param in inspect.signature(cls).parameters.items():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        size = name if name in config else SIZE_ALIASES.get(name)
+        weight = weight_param(name, shapes or {})
+        if size in config:
+            value, sources[name] = config[size], size
+        elif name == "initializer":
+            value, sources[name] = GaussianInitializer(config["rng"]), INITIALIZER
+        elif name == "optimizer":
+            value, sources[name] = optimizer, OPTIMIZER
+        elif weight is not None:
+            shape = shapes[weight]  # None when only the names are known
+            value = passed[weight] = None if shape is None else 0.01 * config["rng"].standard_normal(shape)
+            sources[name] = f"an array of {weight}'s shape"
+        elif param.default is not param.empty:
+            continue
+        else:
+            known = [*config, *(k for k, size in SIZE_ALIASES.items() if size in config), "initializer", "optimizer",
+                     *(f"{p} (a weight)" for p in shapes or ())]
+            raise CannotAdapt(f"{cls.__name__}.__init__ needs {name!r}, which the checks cannot fill; "
+                              f"they fill arguments named {', '.join(k for k in known if k not in ('seed', 'rng'))}")
+        if param.kind == param.POSITIONAL_ONLY:
+            positional.append(value)
+        else:
+            keywords[name] = value
+    return positional, keywords, sources, passed
+
+
+def build_user_layer(cls, config, optimizer=None, shapes=None):
+    """(cls built from config, {spec param: the array passed to its constructor})."""
+    positional, keywords, _, passed = constructor_args(cls, config, optimizer or RecordingOptimizer(), shapes)
+    return cls(*positional, **keywords), passed

@@ -1,0 +1,157 @@
+"""Where a layer written elsewhere holds a spec parameter and its gradient (internal).
+
+Three conventions, tried in this order (docs/external.md):
+  - attributes named after the parameter (`W`, `w`, `Wx` for W_x), the gradient in the
+    `d` attribute (`dW`), as the exercise and Deep Learning from Scratch's first book do;
+  - `params` and `grads` lists (or tuples) of arrays, the gradient at the same position,
+    as its second book does: bound by identity with the arrays passed to the constructor,
+    else by position and shape;
+  - dicts keyed by names (`parameters`/`gradients`, as numpy-ml has, or `params`/`grads`
+    keyed otherwise than the spec: `b` for `B`).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def attribute_names(param):
+    """The names that may hold a spec parameter: W_h, w_h, Wh, wh."""
+    return tuple(dict.fromkeys([param, param.lower(), param.replace("_", ""), param.lower().replace("_", "")]))
+
+
+def same_name(own, param):
+    """Whether the layer's name `own` is the spec's parameter `param` (W_x: W_x, w_x, Wx, wx)."""
+    return own in attribute_names(param)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A parameter held as an attribute; backward sets its gradient as another (or hands it
+    to optimizer.update: the recording optimizer watches `grad`)."""
+
+    param: str  # the spec's name, "W_h"
+    attr: str  # the layer's attribute, "W_h" (or "w_h", "Wh")
+    grad: str  # "dW_h"
+
+    def where(self, owner):
+        return f"{owner}.{self.attr}"
+
+    def grad_where(self, owner):
+        return f"{owner}.{self.grad}"
+
+    def get(self, layer):
+        return getattr(layer, self.attr, None)
+
+    def put(self, layer, value):
+        setattr(layer, self.attr, value)  # a view of the adapter's params, in the layer's shape
+
+    def gradient(self, layer, recorded):
+        calls = [call[self.grad] for call in recorded if self.grad in call]
+        return sum(calls) if calls else getattr(layer, self.grad, None)
+
+
+@dataclass(frozen=True)
+class Item:
+    """A parameter held in a list or dict attribute (`params[1]`, `parameters["W"]`), its
+    gradient at the same key of another (`grads[1]`). The layer's own array is written in
+    place, so that anything else holding it (a sub-layer, a concatenated list) sees it."""
+
+    param: str
+    holder: str  # "params", "parameters"
+    key: object  # 1, "W"
+    grads: str  # "grads", "gradients"
+
+    def where(self, owner):
+        return f"{owner}.{self.holder}[{self.key!r}]"
+
+    def grad_where(self, owner):
+        return f"{owner}.{self.grads}[{self.key!r}]"
+
+    def get(self, layer):
+        try:
+            return getattr(layer, self.holder)[self.key]
+        except (AttributeError, LookupError, TypeError):
+            return None
+
+    def put(self, layer, value):
+        held = self.get(layer)
+        if isinstance(held, np.ndarray) and held.shape == value.shape and held.dtype == value.dtype:
+            held[...] = value
+        else:
+            getattr(layer, self.holder)[self.key] = value.copy()
+
+    def gradient(self, layer, recorded):
+        try:
+            return getattr(layer, self.grads)[self.key]
+        except (AttributeError, LookupError, TypeError):
+            return None
+
+
+def _arrays(value):
+    """value as a list of arrays if it is a list or tuple of them, else None."""
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
+        return list(value)
+    return None
+
+
+def by_attribute(layer, shapes):
+    found = {}
+    for param in shapes:
+        names = [a for a in attribute_names(param) if isinstance(getattr(layer, a, None), np.ndarray)]
+        if names:
+            found[param] = Attribute(param, names[0], "d" + names[0])
+    return found
+
+
+def by_position(layer, shapes, passed):
+    """params/grads lists: each spec parameter bound to the entry that is the array passed
+    for it to the constructor, else to the first free entry of its shape (or of its number
+    of elements), in order."""
+    held, grads = _arrays(getattr(layer, "params", None)), getattr(layer, "grads", None)
+    if held is None or not isinstance(grads, (list, tuple)) or len(grads) != len(held):
+        return {}
+    found, free = {}, list(range(len(held)))
+    for param, shape in shapes.items():
+        given = passed.get(param)
+        same = [i for i in free if given is not None and held[i] is given]
+        same = same or [i for i in free if held[i].shape == shape] or [i for i in free if held[i].size == np.prod(shape)]
+        if same:
+            found[param] = Item(param, "params", same[0], "grads")
+            free.remove(same[0])
+    return found
+
+
+def by_key(layer, shapes):
+    found = {}
+    for holder, grads in (("parameters", "gradients"), ("params", "grads")):
+        held = getattr(layer, holder, None)
+        if not isinstance(held, dict) or not isinstance(getattr(layer, grads, None), dict):
+            continue
+        for param in shapes:
+            keys = [k for k in held if isinstance(k, str) and same_name(k, param) and isinstance(held[k], np.ndarray)]
+            if keys and param not in found:
+                found[param] = Item(param, holder, keys[0], grads)
+    return found
+
+
+def find_holders(layer, shapes, passed):
+    """{spec param: Attribute or Item} for every parameter in `shapes` (spec name -> shape),
+    from the first convention that holds them all; else (None, what each one found)."""
+    tried = [by_attribute(layer, shapes), by_position(layer, shapes, passed), by_key(layer, shapes)]
+    for found in tried:
+        if len(found) == len(shapes):
+            return found, tried
+    return None, tried
+
+
+def describe_arrays(layer):
+    """The layer's array attributes, and its lists and dicts of arrays, for a message."""
+    parts = []
+    for k, v in vars(layer).items():
+        if isinstance(v, np.ndarray):
+            parts.append(k)
+        elif _arrays(v) is not None:
+            parts.append(f"{k} (a list of {len(v)} arrays: {', '.join(str(a.shape) for a in v)})")
+        elif isinstance(v, dict) and v and all(isinstance(a, np.ndarray) for a in v.values()):
+            parts.append(f"{k} (a dict of arrays: {', '.join(map(str, v))})")
+    return parts or ["none"]
