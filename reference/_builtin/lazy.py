@@ -35,3 +35,8 @@ class LazyDraws(Mapping):
 
     def __repr__(self):
         return f"LazyDraws({', '.join(self._makers)})"
+
+    def made_with(self, strategies):
+        """{name: maker(strategies)}: the draws made with another module in hypothesis's place
+        (the external check's stand-in that gives one value of each, without hypothesis)."""
+        return {k: maker(strategies) for k, maker in self._makers.items()}

@@ -96,7 +96,7 @@ def param_names_cheaply(spec):
     if spec.draws and not isinstance(spec.draws, LazyDraws):
         return None
     try:
-        config.update({k: maker(_Simplest) for k, maker in spec.draws._makers.items()} if spec.draws else {})
+        config.update(spec.draws.made_with(_Simplest) if spec.draws else {})
         return list(param_shapes(spec, {**config, "seed": 0}))
     except Exception:  # noqa: BLE001 - a draw the stand-in cannot give: hypothesis will
         return None
