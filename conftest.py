@@ -20,3 +20,22 @@ from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 settings.register_profile("mutation", max_examples=10, derandomize=True, database=None, deadline=None,
                           phases=(Phase.explicit, Phase.generate),
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+# The first torch.optim optimizer a process builds imports torch._dynamo (1.3 s): with
+# pytest -n 2 the tests that build them run in one worker, every other test is handed out
+# one by one as xdist's default ("load") does. (xdist_group marks would say this, but
+# xdist 3.8's loadgroup cannot tag the node ids of pytest 9, whose nodeid is read-only.)
+TORCH_OPTIM_TESTS = ("tests/test_optimizers.py::", "tests/test_optimizer_details.py::")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class TorchOptimTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return "torch.optim" if nodeid.startswith(TORCH_OPTIM_TESTS) else nodeid
+
+    return TorchOptimTogether(config, log)
