@@ -40,9 +40,7 @@ def draw_example(spec, seed_value, n_examples=20):
     return max(drawn_examples(spec, seed_value, n_examples), key=nontrivial)
 
 
-def plot_layer(spec, directory, seed_value=0):
-    from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global figures
-
+def plot_layer(Figure, spec, directory, seed_value=0):
     example = draw_example(spec, seed_value)
     with np.errstate(all="ignore"):
         errors = error_by_step(example)
@@ -70,8 +68,9 @@ def plot_layer(spec, directory, seed_value=0):
 def plot_all(specs, directory, seed_value=0):
     """Write one PNG per spec; returns (paths, error message or "")."""
     try:
-        import matplotlib.figure  # noqa: F401  (only whether it is installed)
+        import matplotlib
+        import matplotlib.figure  # no pyplot: no GUI backend, no global figures
     except ImportError:
         return [], INSTALL
     os.makedirs(directory, exist_ok=True)
-    return [plot_layer(spec, directory, seed_value) for spec in specs], ""
+    return [plot_layer(matplotlib.figure.Figure, spec, directory, seed_value) for spec in specs], ""
