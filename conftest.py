@@ -11,6 +11,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
+import pytest  # noqa: E402
 from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 
 # mutation: for `mutmut run` (pyproject.toml, [tool.mutmut]), selected with
@@ -29,6 +30,7 @@ settings.register_profile("mutation", max_examples=10, derandomize=True, databas
 TORCH_OPTIM_TESTS = ("tests/test_optimizers.py::", "tests/test_optimizer_details.py::")
 
 
+@pytest.hookimpl(optionalhook=True)  # -p no:xdist (mutmut) has no such hook
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "load":
         return None
