@@ -166,6 +166,8 @@ ELSEWHERE = FIXTURES / "elsewhere.py"
     ("TimeRNNLists", "SimpleRNN", ["TimeRNNLists.forward takes no h0: checked like SimpleRNN-no-h0",
                                    "param W_h = TimeRNNLists.params[1] (n_nodes, n_nodes) (the array passed as W_h)",
                                    "not checked: h0 (TimeRNNLists.forward takes none)"]),
+    ("TimeLSTMForgetFirst", "LSTM", ["gate order f, g, i, o (PyTorch's: i, f, g, o), a convention: the checks give "
+                                     "the layer its weights in its own order and compare in PyTorch's"]),
     ("DenseDicts", "FC", ["param W = DenseDicts.parameters['W'] (n_in, n_out); gradient DenseDicts.gradients['W']",
                           "param B = DenseDicts.parameters['b'] (1, n_out), reshaped to (n_out,); "
                           "gradient DenseDicts.gradients['b']"]),
@@ -183,12 +185,23 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("AffineListsFirstSampleBias", "FC", "param B"),
     ("TimeRNNListsCurrentState", "SimpleRNN", "param W_h"),
     ("DenseDictsAveraged", "FC", "param W"),
+    ("TimeLSTMForgetFirstNoForgetCarry", "LSTM", "param W_x"),
 ])
 def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, cls, like, wrong):
     status, out, _ = check(capsys, ELSEWHERE, cls, like)
     assert status == 1
     assert row(out, f"{cls} gradients")[-1] == "FAIL"
     assert f"elsewhere.{cls}: {wrong}: backward disagrees with both finite differences and PyTorch" in out
+
+
+def test_a_backward_in_another_gate_order_than_its_forward_fails_and_the_hint_says_so(capsys):
+    status, out, _ = check(capsys, ELSEWHERE, "TimeLSTMForgetFirstBackwardInTorchOrder", "LSTM")
+    assert status == 1
+    assert "gate order f, g, i, o (PyTorch's: i, f, g, o)" in out  # from forward
+    for param in ("W_x", "B"):  # W_h has no gradient at the smallest failing size, one step from h = 0
+        assert (f"elsewhere.TimeLSTMForgetFirstBackwardInTorchOrder: param {param}: backward disagrees with both "
+                "finite differences and PyTorch") in out
+    assert "hint: the gate blocks are in another order (" in out
 
 
 def test_input_validation_is_advice_unless_strict(capsys):

@@ -51,6 +51,16 @@ def test_hint_names_a_transpose_and_stays_quiet_on_noise():
     assert hint(noisy, TRUE, AXES, {"batch": 4}) == ""
 
 
+def test_hint_names_gate_blocks_in_another_order():
+    true = RNG.standard_normal((3, 4 * 2))  # an LSTM's W_x: four gates of n_nodes=2 columns
+    i, f, g, o = np.split(true, 4, axis=1)
+    found = hint(np.hstack([f, i, g, o]), true, (), {"n_nodes": 2})
+    assert found.startswith("the gate blocks are in another order (i's columns hold f's, f's columns hold i's, "
+                            "in PyTorch's order i, f, g, o)")
+    assert hint(np.hstack([f, i, g, o]), true, (), {"n_nodes": 4}) == ""  # 2 blocks: not a gated layer's
+    assert hint(np.hstack([f, i, g, 2 * o]), true, (), {"n_nodes": 2}) == ""
+
+
 def test_no_pattern_is_named_against_a_reference_that_is_not_finite():
     reference = TRUE.copy()
     reference.flat[0] = np.inf

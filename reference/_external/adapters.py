@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import gates
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            param_names_cheaply, param_shapes, probe_config)
 from .holders import Attribute, attribute_names, describe_arrays, find_holders
@@ -100,10 +101,12 @@ class Adapted:
     A subclass named after the user's class is made per check, so that messages name it.
     """
 
-    def __init__(self, layer, holders, shapes, recorder, renames):
+    def __init__(self, layer, holders, shapes, recorder, renames, reorder=gates.IDENTITY):
         self.layer, self.holders, self.recorder, self.renames = layer, holders, recorder, renames
+        self.reorder = reorder  # the layer's gate order, if it is not PyTorch's (gates.py)
         self.own_shapes = {h.param: np.shape(h.get(layer)) for h in holders}
-        self.params = {h.param: _fitted(np.array(h.get(layer), dtype=np.float64), shapes[h.param]) for h in holders}
+        self.params = {h.param: self._from_layer(h.param, np.array(h.get(layer), dtype=np.float64), shapes[h.param])
+                       for h in holders}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
     @property
@@ -121,7 +124,8 @@ class Adapted:
 
     def _call(self, method, *args):
         for h in self.holders:
-            h.put(self.layer, self.params[h.param].reshape(self.own_shapes[h.param]))
+            value = self.reorder.to_layer(h.param, self.params[h.param])
+            h.put(self.layer, np.reshape(value, self.own_shapes[h.param]))
         try:
             return getattr(self.layer, method)(*args)
         except Exception as exc:
@@ -137,7 +141,7 @@ class Adapted:
             if np.size(value) != param.size:
                 raise ValueError(f"{owner}: {method} replaced {h.where(owner)} of shape "
                                  f"{self.own_shapes[h.param]} by {_describe(value)}")
-            param[...] = np.reshape(value, param.shape)
+            param[...] = self._from_layer(h.param, value, param.shape)
 
     def _gradient(self, holder):
         value, owner = holder.gradient(self.layer, self.recorder.calls), type(self).__name__
@@ -145,7 +149,12 @@ class Adapted:
             passed = " and passed none to optimizer.update" if isinstance(holder, Attribute) else ""
             raise LookupError(f"{owner}.backward left no {holder.grad_where(owner)} (the gradient of "
                               f"{holder.where(owner)}){passed}")
-        return _fitted(np.array(value, dtype=np.result_type(value, np.float64)), self.params[holder.param].shape)
+        return self._from_layer(holder.param, np.array(value, dtype=np.result_type(value, np.float64)),
+                                self.params[holder.param].shape)
+
+    def _from_layer(self, param, value, shape):
+        """The layer's array in the spec's shape (if the sizes agree) and PyTorch's gate order."""
+        return self.reorder.from_layer(param, _fitted(value, shape))
 
 
 def _fitted(value, shape):
@@ -215,6 +224,11 @@ def adapt(cls, spec, registered, name):
         renames = argument_names(probe, fitted)
         notes += _argument_notes(renames, holders, OPTIMIZER in sources.values())
         build = _adapted_build(cls, fitted, holders, renames)
+        reorder, note = _gate_order(fitted, config, shapes, cls, holders, renames)
+        if note:
+            notes.append(note)
+        if not reorder.identity:
+            build = _adapted_build(cls, fitted, holders, renames, reorder)
     adapted = dataclasses.replace(fitted, name=name, cls=cls, build=build)
     narrow = float32_results(adapted, config)
     if narrow:
@@ -258,7 +272,25 @@ def _built_as_it_is(cls, shapes, config):
     return build_user_layer(cls, config, shapes=shapes)[0]
 
 
-def _adapted_build(cls, spec, holders, renames):
+def _gate_order(spec, config, shapes, cls, holders, renames):
+    """(Reorder, note) for a gated layer: the layer's gate order (gates.py), said when it is
+    not PyTorch's or when no order explains its forward (then the checks say what differs)."""
+    names = gates.gate_names(spec)
+    if not names:
+        return gates.IDENTITY, ""
+    order, _, _ = gates.find_order(spec, config, shapes,
+                                   lambda reorder: _adapted_build(cls, spec, holders, renames, reorder)(config))
+    torch_order = ", ".join(names)
+    if order is None:
+        return gates.IDENTITY, (f"gate order: no order of the {len(names)} gate blocks makes forward equal "
+                                f"{spec.name}'s; checked in PyTorch's ({torch_order})")
+    if order.identity:
+        return order, ""
+    return order, (f"gate order {gates.describe(order, names)} (PyTorch's: {torch_order}), a convention: "
+                   f"the checks give the layer its weights in its own order and compare in PyTorch's")
+
+
+def _adapted_build(cls, spec, holders, renames, reorder=gates.IDENTITY):
     """config -> the user's layer built from it, in an Adapted subclass named after cls."""
     adapter = type(cls.__name__, (Adapted,), {"__doc__": f"{cls.__name__} adapted to the layer contract"})
     watched = [h.grad for h in holders if isinstance(h, Attribute)]
@@ -267,7 +299,7 @@ def _adapted_build(cls, spec, holders, renames):
         recorder = RecordingOptimizer(watched)
         shapes = param_shapes(spec, config)
         layer, _ = build_user_layer(cls, config, recorder, shapes)
-        return adapter(layer, holders, shapes, recorder, renames)
+        return adapter(layer, holders, shapes, recorder, renames, reorder)
 
     return build
 

@@ -3,9 +3,12 @@
 `hint(analytic, reference, axes, sizes)` compares what backward gave with what it
 should have given (finite differences, or PyTorch) and returns a one-line hint when the
 difference has a shape people know: a constant factor (1/batch, the batch, a sign), an
-all-zero or single-scalar gradient, a transposed matrix, a shift by one time step, or a
-gradient that is right only at the last time step. "" when nothing is recognised.
+all-zero or single-scalar gradient, a transposed matrix, gate blocks in another order, a
+shift by one time step, or a gradient that is right only at the last time step. "" when
+nothing is recognised.
 """
+import itertools
+
 import numpy as np
 
 # Relative agreement for "this pattern explains the difference".
@@ -30,7 +33,8 @@ def hint(analytic, reference, axes=(), sizes=None):
     scale = float(np.max(np.abs(r))) if r.size else 0.0
     if scale == 0.0:
         return "the true gradient is zero here, but backward's is not"
-    for recognise in (_all_zero, _one_scalar, _constant_factor, _transposed, _time_shift, _last_step_only):
+    for recognise in (_all_zero, _one_scalar, _constant_factor, _transposed, _gates_permuted, _time_shift,
+                      _last_step_only):
         found = recognise(a, r, scale, list(axes), sizes)
         if found:
             return found
@@ -79,6 +83,24 @@ def _name_factor(factor, sizes):
 def _transposed(a, r, scale, axes, sizes):
     if a.ndim == 2 and a.shape[0] == a.shape[1] > 1 and _close(a, r.T, scale):
         return "equals the true gradient transposed: a W where W.T belongs (or the operands of a product swapped)"
+    return ""
+
+
+# Gated layers stack a block of n_nodes columns per gate, in PyTorch's order.
+_GATES = {4: ("i", "f", "g", "o"), 3: ("r", "z", "n")}
+
+
+def _gates_permuted(a, r, scale, axes, sizes):
+    n = sizes.get("n_nodes")
+    if not isinstance(n, int) or n < 1 or a.ndim < 1 or a.shape[-1] not in (3 * n, 4 * n):
+        return ""
+    names = _GATES[a.shape[-1] // n]
+    ours, true = np.split(a, len(names), axis=-1), np.split(r, len(names), axis=-1)
+    for order in itertools.permutations(range(len(names))):
+        if order != tuple(range(len(names))) and all(_close(ours[k], true[j], scale) for k, j in enumerate(order)):
+            held = ", ".join(f"{names[k]}'s columns hold {names[j]}'s" for k, j in enumerate(order) if k != j)
+            return (f"the gate blocks are in another order ({held}, in PyTorch's order {', '.join(names)}): "
+                    "backward stacks the gates' gradients in an order other than forward's")
     return ""
 
 

@@ -358,6 +358,18 @@ class RNNBiasFromLastStep(scratch.SimpleRNN):
         return dx
 
 
+# --- LSTM -----------------------------------------------------------------------------------
+class LSTMGateOrderSwappedInBackward(scratch.LSTM):
+    """forward in PyTorch's gate order (i, f, g, o); the weight gradients and dx taken from the
+    gates' gradients stacked as (f, i, g, o): code that changed its gate order in one pass only."""
+
+    def _weight_grads(self, x, hs, dax, dah):
+        def swapped(da):
+            i, f, g, o = np.split(da, 4, axis=-1)
+            return np.concatenate([f, i, g, o], axis=-1)
+        return super()._weight_grads(x, hs, swapped(dax), swapped(dah))
+
+
 # --- Conv1d ---------------------------------------------------------------------------------
 class ConvOddKernelsOnly(scratch.Conv1d):
     def __init__(self, in_channels, out_channels, kernel_size, initializer, **kwargs):
@@ -488,6 +500,8 @@ CATALOG = (
     Planted("rnn-clips-gradient", "SimpleRNN", "dh clipped to [-20, 20] inside backward (against exploding "
             "gradients)", RNNClipsGradient, only="linear_in_upstream"),
     Planted("rnn-bias-last-step", "SimpleRNN", "bias gradient from the last time step only", RNNBiasFromLastStep),
+    Planted("lstm-gate-order-in-backward", "LSTM", "backward stacks the gates' gradients as f, i, g, o while "
+            "forward uses i, f, g, o", LSTMGateOrderSwappedInBackward),
     Planted("conv-odd-kernels-only", "Conv1d", "the constructor raises for an even kernel_size, which the spec "
             "draws", ConvOddKernelsOnly, only="example",
             build=lambda c: ConvOddKernelsOnly(c["in_channels"], c["out_channels"], c["kernel_size"],

@@ -1,0 +1,108 @@
+"""The gate order of an LSTM or GRU written elsewhere (internal).
+
+This project's gated layers stack their gates side by side in PyTorch's order (GATES: LSTM
+i, f, g, o; GRU r, z, n), a block of n_nodes columns each in W_x, W_h and B. Code written elsewhere often stacks them otherwise: Deep
+Learning from Scratch 2 as f, g, i, o, CS231n as i, f, o, g. The order is a convention, not a
+mistake, so it is found (`find_order`) and the checks then run in the layer's own order: the
+adapter hands the layer its weights with the blocks reordered, and reorders the gradients
+back (`Reorder`), so that finite differences, the PyTorch twin and the contract all see
+PyTorch's layout.
+
+The order is found from forward alone, without torch: this project's own layer, built with
+the same weights, is the reference, and every order of the blocks is tried. Backward does
+not take part, so a backward that disagrees with its own forward's order is still a bug.
+"""
+import itertools
+
+import numpy as np
+
+import scratch
+
+GATES = {scratch.LSTM: ("i", "f", "g", "o"), scratch.GRU: ("r", "z", "n")}  # scratch/gated.py
+
+
+def gate_names(spec):
+    """The gates of spec's class in PyTorch's order, or () for a layer without gates."""
+    return GATES.get(spec.cls, ())
+
+
+class Reorder:
+    """Moves the gate blocks of `params` along their last axis: `to_layer` from PyTorch's
+    order to the layer's, `from_layer` back. order[k] = the PyTorch index of the layer's
+    k-th block. Other parameters (GRU's B_hn) and arrays of another size pass unchanged."""
+
+    def __init__(self, order=(), params=()):
+        self.order, self.params = tuple(order), frozenset(params)
+
+    @property
+    def identity(self):
+        return self.order == tuple(range(len(self.order)))
+
+    def _moves(self, name, value):
+        n = len(self.order)
+        return (not self.identity and name in self.params and np.ndim(value) >= 1
+                and np.shape(value)[-1] % n == 0)
+
+    def to_layer(self, name, value):
+        if not self._moves(name, value):
+            return value
+        blocks = np.split(np.asarray(value), len(self.order), axis=-1)
+        return np.concatenate([blocks[k] for k in self.order], axis=-1)
+
+    def from_layer(self, name, value):
+        if not self._moves(name, value):
+            return value
+        blocks = np.split(np.asarray(value), len(self.order), axis=-1)
+        back = [None] * len(self.order)
+        for position, k in enumerate(self.order):
+            back[k] = blocks[position]
+        return np.concatenate(back, axis=-1)
+
+
+IDENTITY = Reorder()
+
+
+def gated_params(shapes, n_gates, n_nodes):
+    """The parameters whose last axis holds every gate's block (n_gates * n_nodes columns)."""
+    return [p for p, shape in shapes.items() if shape and shape[-1] == n_gates * n_nodes]
+
+
+def find_order(spec, config, shapes, build_with, rng_seed=0):
+    """The order of the layer's gate blocks, as (Reorder, error of the best order, error
+    in PyTorch's order), or (None, ...) when no order makes its forward equal the
+    reference's. build_with(reorder) builds the adapted layer for config."""
+    names = gate_names(spec)
+    gated = gated_params(shapes, len(names), config.get("n_nodes", 0))
+    if not names or not gated:
+        return IDENTITY, 0.0, 0.0
+    reference = spec.build(config)
+    rng = np.random.default_rng(rng_seed)
+    for k, value in reference.params.items():  # weights of order 1: every gate matters
+        value[...] = rng.uniform(-1.0, 1.0, np.shape(value))
+    args = {k: rng.uniform(-1.0, 1.0, tuple(config[d] if isinstance(d, str) else d for d in decl.dims))
+            for k, decl in spec.inputs.items()}
+    expected = np.asarray(reference.forward(**{k: v.copy() for k, v in args.items()}), dtype=np.float64)
+    errors = {}
+    for order in itertools.permutations(range(len(names))):
+        reorder = Reorder(order, gated)
+        try:
+            layer = build_with(reorder)
+            for k, value in reference.params.items():
+                layer.params[k][...] = value
+            out = np.asarray(layer.forward(**{k: v.copy() for k, v in args.items()}), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
+            return IDENTITY, 0.0, 0.0
+        errors[order] = float(np.max(np.abs(out - expected))) if out.shape == expected.shape else np.inf
+    as_torch = errors[tuple(range(len(names)))]
+    best = min(errors, key=errors.get)
+    # float32 buffers round at 1e-7 relative; a wrong order errs at order 0.1
+    if errors[best] > 1e-4 * max(1.0, float(np.max(np.abs(expected), initial=0.0))):
+        return None, errors[best], as_torch
+    if as_torch <= 10 * errors[best]:
+        best = tuple(range(len(names)))
+    return Reorder(best, gated), errors[best], as_torch
+
+
+def describe(reorder, names):
+    """"f, g, i, o" for the layer's order."""
+    return ", ".join(names[k] for k in reorder.order)
