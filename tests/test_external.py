@@ -153,10 +153,10 @@ def test_cannot_adapt_is_answered_without_torch_or_hypothesis(target, like):
     assert result.stdout.split("\n")[0] == "2 []", result.stdout + result.stderr
 
 
-ELSEWHERE = FIXTURES / "elsewhere.py"
+ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
 
 
-@pytest.mark.parametrize("cls, like, notes", [
+@pytest.mark.parametrize("path, cls, like, notes", [(ELSEWHERE, *case) for case in [
     ("AffineGivenWeights", "FC", ["built as AffineGivenWeights(W=an array of W's shape, b=an array of B's shape)",
                                   "param W = AffineGivenWeights.W (n_in, n_out); gradient AffineGivenWeights.dW",
                                   "param B = AffineGivenWeights.b (n_out,); gradient AffineGivenWeights.db"]),
@@ -171,27 +171,41 @@ ELSEWHERE = FIXTURES / "elsewhere.py"
     ("DenseDicts", "FC", ["param W = DenseDicts.parameters['W'] (n_in, n_out); gradient DenseDicts.gradients['W']",
                           "param B = DenseDicts.parameters['b'] (1, n_out), reshaped to (n_out,); "
                           "gradient DenseDicts.gradients['b']"]),
-])
-def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_bound(capsys, cls, like, notes):
-    status, out, err = check(capsys, ELSEWHERE, cls, like)
+]] + [(PAIRS, *case) for case in [
+    ("affine_forward,affine_backward", "FC", ["function pair: out, cache = affine_forward(x, w, b); dx, dW, dB = "
+                                              "affine_backward(dout, cache)", "w is W, b is B"]),
+    ("rnn_forward,rnn_backward", "SimpleRNN", ["dx, dh0, dW_x, dW_h, dB = rnn_backward(dout, cache)",
+                                               "Wx is W_x, Wh is W_h, b is B"]),
+    ("lstm_forward,lstm_backward", "LSTM", ["lstm_forward takes no c0: checked like LSTM-no-c0",
+                                            "not checked: c0 (lstm_forward takes none)",
+                                            "gate order i, f, o, g (PyTorch's: i, f, g, o), a convention"]),
+]])
+def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_bound(capsys, path, cls, like, notes):
+    status, out, err = check(capsys, path, cls, like)
     assert status == 0, out + err
     assert row(out, f"{cls} gradients")[-1] == "pass" and row(out, f"{cls} contract")[-1] == "pass"
     for note in notes:
         assert note in out
+    if path == PAIRS:  # the pair's own binding, not the made-up class's
+        assert "built as" not in out and "used as it is" not in out
 
 
-@pytest.mark.parametrize("cls, like, wrong", [
+@pytest.mark.parametrize("path, cls, like, wrong", [(ELSEWHERE, *case) for case in [
     ("AffineGivenWeightsBiasMean", "FC", "param B"),
     ("AffineListsFirstSampleBias", "FC", "param B"),
     ("TimeRNNListsCurrentState", "SimpleRNN", "param W_h"),
     ("DenseDictsAveraged", "FC", "param W"),
     ("TimeLSTMForgetFirstNoForgetCarry", "LSTM", "param W_x"),
-])
-def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, cls, like, wrong):
-    status, out, _ = check(capsys, ELSEWHERE, cls, like)
+]] + [(PAIRS, *case) for case in [
+    ("affine_forward,affine_backward_wrong", "FC", "param B"),
+    ("rnn_forward,rnn_backward_wrong", "SimpleRNN", "input h0"),
+    ("lstm_forward,lstm_backward_wrong", "LSTM", "param W_x"),
+]])
+def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cls, like, wrong):
+    status, out, _ = check(capsys, path, cls, like)
     assert status == 1
     assert row(out, f"{cls} gradients")[-1] == "FAIL"
-    assert f"elsewhere.{cls}: {wrong}: backward disagrees with both finite differences and PyTorch" in out
+    assert f"{path.stem}.{cls}: {wrong}: backward disagrees with both finite differences and PyTorch" in out
 
 
 def test_a_backward_in_another_gate_order_than_its_forward_fails_and_the_hint_says_so(capsys):
@@ -202,6 +216,19 @@ def test_a_backward_in_another_gate_order_than_its_forward_fails_and_the_hint_sa
         assert (f"elsewhere.TimeLSTMForgetFirstBackwardInTorchOrder: param {param}: backward disagrees with both "
                 "finite differences and PyTorch") in out
     assert "hint: the gate blocks are in another order (" in out
+
+
+@pytest.mark.parametrize("target, like, message", [
+    ("affine_forward,affine_backward", "SimpleRNN", "affine_forward(x, w, b) takes no argument for the parameter "
+                                                    "W_x, W_h (looked for W_x, w_x, Wx; W_h, w_h, Wh)"),
+    ("affine_forward,nope", "FC", "function_pairs.py has no function named nope; its functions: _sigmoid, "
+                                  "affine_backward,"),
+    ("affine_forward", "FC", "has function, not a class, named affine_forward (a function pair is checked as "),
+])
+def test_a_function_pair_that_cannot_be_bound_exits_2_saying_why(capsys, target, like, message):
+    status, out, err = check(capsys, PAIRS, target, like)
+    assert status == 2 and out == ""
+    assert message in err
 
 
 def test_input_validation_is_advice_unless_strict(capsys):

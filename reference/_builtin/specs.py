@@ -150,6 +150,10 @@ SPECS = (
          inputs={"x": SEQUENCE, "h0": STATE, "c0": STATE}, layer_dims=("n_features", "n_nodes"),
          twin=twins.LSTM,
          independent_samples=True),
+    # CS231n's lstm_forward(x, h0, ...): c0 is zero
+    Spec("LSTM-no-c0", scratch.LSTM, build=lambda c: scratch.LSTM(c["n_features"], c["n_nodes"], _init(c)),
+         inputs={"x": SEQUENCE, "h0": STATE}, layer_dims=("n_features", "n_nodes"), twin=twins.LSTM,
+         independent_samples=True),
     Spec("LSTM-no-state", scratch.LSTM, build=lambda c: scratch.LSTM(c["n_features"], c["n_nodes"], _init(c)),
          inputs={"x": SEQUENCE}, layer_dims=("n_features", "n_nodes"), twin=twins.LSTM,
          independent_samples=True),

@@ -66,13 +66,17 @@ LAYER_NORM = Twin(
 )
 
 
-def _stacked(module, config, x, **states):
-    """Call a torch RNN: states as (num_layers, batch, n_nodes); return every hidden state.
-    Scratch takes each state or None for zeros; nn.LSTM takes (h0, c0) together or neither."""
-    given = [s.unsqueeze(0) for s in states.values()]
-    if not given:
+def _stacked(module, config, x, h0=None):
+    """Call a torch RNN: h0 as (num_layers, batch, n_nodes); return every hidden state."""
+    return module(x, None if h0 is None else h0.unsqueeze(0))[0]
+
+
+def _lstm(module, config, x, h0=None, c0=None):
+    """nn.LSTM takes (h0, c0) together or neither; scratch takes each or None for zeros."""
+    if h0 is None and c0 is None:
         return module(x)[0]
-    return module(x, given[0] if len(given) == 1 else tuple(given))[0]
+    zeros = torch.zeros(1, x.shape[0], config["n_nodes"], dtype=x.dtype)
+    return module(x, tuple(zeros if s is None else s.unsqueeze(0) for s in (h0, c0)))[0]
 
 
 # Scratch keeps PyTorch's gate order (LSTM i, f, g, o; GRU r, z, n) side by side in the
@@ -87,7 +91,7 @@ LSTM = Twin(
         "bias_hh_l0": lambda p: np.zeros_like(p["B"]),
     },
     grads=RNN.grads,
-    call=_stacked,
+    call=_lstm,
 )
 # GRU's n gate is tanh(x W_in + b_in + r * (h W_hn + b_hn)): b_hn sits inside r * (...),
 # so it cannot be folded into B; scratch keeps it as B_hn, and bias_hh is (0, 0, B_hn).

@@ -214,19 +214,22 @@ def adapt(cls, spec, registered, name):
         notes.append(f"{owner}.forward takes no {', '.join(dropped)}: checked like {fitted.name}")
         unchecked += [f"{k} ({owner}.forward takes none)" for k in dropped]
         shapes = param_shapes(fitted, config)
+    holders = renames = None
     if isinstance(getattr(probe, "params", None), dict) and isinstance(getattr(probe, "grads", None), dict) \
             and set(probe.params) == set(shapes):
         notes.append(f"{owner} keeps params and grads dicts (the project's contract): used as it is")
-        build = functools.partial(_built_as_it_is, cls, shapes)
+        build = functools.partial(_built_as_it_is, cls, fitted)
     else:
         holders = find_bindings(probe, shapes, fitted.name, passed)
         notes += _binding_notes(owner, fitted, holders, probe, shapes, config, passed)
         renames = argument_names(probe, fitted)
         notes += _argument_notes(renames, holders, OPTIMIZER in sources.values())
         build = _adapted_build(cls, fitted, holders, renames)
+    if gates.gate_names(fitted):  # the order is tried through the adapter, whatever the layer holds
+        holders = holders or find_bindings(probe, shapes, fitted.name, passed)
+        renames = renames or argument_names(probe, fitted)
         reorder, note = _gate_order(fitted, config, shapes, cls, holders, renames)
-        if note:
-            notes.append(note)
+        notes += [note] if note else []
         if not reorder.identity:
             build = _adapted_build(cls, fitted, holders, renames, reorder)
     adapted = dataclasses.replace(fitted, name=name, cls=cls, build=build)
@@ -268,8 +271,9 @@ def _probe_value(decl, config, rng):
     return hot
 
 
-def _built_as_it_is(cls, shapes, config):
-    return build_user_layer(cls, config, shapes=shapes)[0]
+def _built_as_it_is(cls, spec, config):
+    """cls built from config (weights passed to its constructor in the drawn sizes' shapes)."""
+    return build_user_layer(cls, config, shapes=param_shapes(spec, config))[0]
 
 
 def _gate_order(spec, config, shapes, cls, holders, renames):

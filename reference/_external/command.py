@@ -18,6 +18,7 @@ what is missing). The advice row says what to add or change, counted only with -
 import argparse
 import importlib
 import importlib.util
+import inspect
 import sys
 import traceback
 from pathlib import Path
@@ -25,7 +26,9 @@ from pathlib import Path
 from .._report.cli import positive_int
 from .._report.parallel import default_jobs, ordered
 from .._spec.project import SpecsError, builtin_specs, find_project, load_specs
+from . import pairs
 from .adapters import CannotAdapt, adapt, expect_methods
+from .construction import param_names_cheaply, param_shapes, probe_config
 
 
 ADVICE = "advice"
@@ -79,7 +82,9 @@ def parse_args(argv):
                     "finite differences, the PyTorch twin and the layer contract.")
     parser.add_argument("target", metavar="FILE.py:CLASS",
                         help="the file and the class in it; or MODULE:CLASS for an importable module "
-                             "(reference.examples.exercise_fixed:RNN)")
+                             "(reference.examples.exercise_fixed:RNN); or FILE.py:FORWARD,BACKWARD for a "
+                             "function pair (rnn_forward,rnn_backward: forward returns (out, cache), "
+                             "backward(dout, cache) the gradients)")
     parser.add_argument("--like", required=True, metavar="NAME",
                         help="the spec it implements: one the project declares, or a built-in one "
                              "(FC, SimpleRNN, ...; python -m reference --builtin --help lists them)")
@@ -95,7 +100,8 @@ def parse_args(argv):
 
 
 def load_class(target):
-    """(the class, its file) for "path/to/file.py:Class"; CannotAdapt saying what is wrong."""
+    """(the class, its file) for "path/to/file.py:Class", or ((forward, backward), its file) for
+    "path/to/file.py:forward,backward"; CannotAdapt saying what is wrong."""
     path_text, colon, name = target.rpartition(":")
     if not colon or not path_text or not name:
         raise CannotAdapt(f"expected FILE.py:CLASS, got {target!r}")
@@ -107,12 +113,29 @@ def load_class(target):
         raise CannotAdapt(f"{path_text}: no such Python file")
     else:
         module = _import(path.resolve())
+    if "," in name:
+        return _functions(module, path_text, name.split(",")), path
     found = getattr(module, name, None)
     if not isinstance(found, type):
         classes = sorted(k for k, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__)
         what = "no class" if found is None else f"{type(found).__name__}, not a class,"
-        raise CannotAdapt(f"{path_text} has {what} named {name}; its classes: {', '.join(classes) or 'none'}")
+        pair = (f" (a function pair is checked as {path_text}:{name},BACKWARD)" if inspect.isfunction(found)
+                else "")
+        raise CannotAdapt(f"{path_text} has {what} named {name}{pair}; its classes: {', '.join(classes) or 'none'}")
     return found, path
+
+
+def _functions(module, path_text, names):
+    """The forward and backward functions named in `names`; CannotAdapt saying what is wrong."""
+    found = [getattr(module, n.strip(), None) for n in names]
+    if len(names) == 2 and all(callable(f) and not isinstance(f, type) for f in found):
+        return tuple(found)
+    functions = sorted(k for k, v in vars(module).items() if inspect.isfunction(v) and v.__module__ == module.__name__)
+    if len(names) != 2:
+        raise CannotAdapt(f"expected FILE.py:FORWARD,BACKWARD (two functions), got {','.join(names)}")
+    missing = [n for n, f in zip(names, found) if not callable(f) or isinstance(f, type)]
+    raise CannotAdapt(f"{path_text} has no function named {' or '.join(missing)}; its functions: "
+                      f"{', '.join(functions) or 'none'}")
 
 
 def _import(path):
@@ -166,12 +189,21 @@ def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=F
     """Run the rows on `cls` checked like the spec named `like`; print them; True if the
     gradients and the contract pass (and the bad-input row, if strict). CannotAdapt (before
     anything is printed) if cls cannot be adapted."""
-    expect_methods(cls)
     specs = known_specs()
     by_name = {s.name: s for s in specs}
     if like not in by_name:
         raise CannotAdapt(f"--like {like}: no such spec; the project's and the built-in specs: {', '.join(by_name)}")
+    pair = cls if isinstance(cls, tuple) else None
+    if pair:
+        cls, said = _pair_class(pair, by_name[like])
+    expect_methods(cls)
     adaptation = adapt(cls, by_name[like], specs, name)
+    if pair:  # what the pair's class was built from, instead of how that class is built
+        def own(note):
+            return note.replace(f"{cls.__name__}.forward", pair[0].__name__)
+        adaptation.notes[:] = said + [own(n) for n in adaptation.notes if not n.startswith("built as ")
+                                      and "(the project's contract): used as it is" not in n]
+        adaptation.unchecked[:] = [own(n) for n in adaptation.unchecked]
     spec, like = adaptation.spec, adaptation.like
     from .._engine.verdict import run_spec  # the engine (hypothesis, and torch for the twins) from here on
     from .._report.table import HEADER, format_row
@@ -205,12 +237,22 @@ def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=F
     return passed
 
 
+def _pair_class(pair, spec):
+    """(a class over the function pair, the notes saying how it was bound) for `spec`."""
+    names = param_names_cheaply(spec)
+    if names is None:
+        names = list(param_shapes(spec, probe_config(spec)))
+    inputs = list(spec.inputs)
+    return pairs.pair_class(*pair, names, inputs), pairs.describe(*pair, names, inputs, spec.wrt)
+
+
 def main(argv):
     args = parse_args(argv)
     try:
         cls, path = load_class(args.target)
         strict = " --strict" if args.strict else ""
-        passed = check_class(cls, args.like, args.examples, args.seed, f"{path.stem}.{cls.__name__}",
+        label = ",".join(f.__name__ for f in cls) if isinstance(cls, tuple) else cls.__name__
+        passed = check_class(cls, args.like, args.examples, args.seed, f"{path.stem}.{label}",
                              rerun=f"python -m reference check {args.target} --like {args.like}{strict}",
                              jobs=args.jobs, strict=args.strict)
     except (CannotAdapt, SpecsError) as exc:
