@@ -166,6 +166,8 @@ ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
     ("TimeRNNLists", "SimpleRNN", ["TimeRNNLists.forward takes no h0: checked like SimpleRNN-no-h0",
                                    "param W_h = TimeRNNLists.params[1] (n_nodes, n_nodes) (the array passed as W_h)",
                                    "not checked: h0 (TimeRNNLists.forward takes none)"]),
+    ("EmbeddingAttributeAndList", "Embedding", ["param W = EmbeddingAttributeAndList.params[0] (n_embeddings, dim) "
+                                                "(the array passed as W); gradient EmbeddingAttributeAndList.grads[0]"]),
     ("TimeLSTMForgetFirst", "LSTM", ["gate order f, g, i, o (PyTorch's: i, f, g, o), a convention: the checks give "
                                      "the layer its weights in its own order and compare in PyTorch's"]),
     ("DenseDicts", "FC", ["param W = DenseDicts.parameters['W'] (n_in, n_out); gradient DenseDicts.gradients['W']",
@@ -196,6 +198,7 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("TimeRNNListsCurrentState", "SimpleRNN", "param W_h"),
     ("DenseDictsAveraged", "FC", "param W"),
     ("TimeLSTMForgetFirstNoForgetCarry", "LSTM", "param W_x"),
+    ("EmbeddingAttributeAndListRepeatsLost", "Embedding", "param W"),
 ]] + [(PAIRS, *case) for case in [
     ("affine_forward,affine_backward_wrong", "FC", "param B"),
     ("rnn_forward,rnn_backward_wrong", "SimpleRNN", "input h0"),

@@ -138,10 +138,19 @@ def find_holders(layer, shapes, passed):
     """{spec param: Attribute or Item} for every parameter in `shapes` (spec name -> shape),
     from the first convention that holds them all; else (None, what each one found)."""
     tried = [by_attribute(layer, shapes), by_position(layer, shapes, passed), by_key(layer, shapes)]
+    if _holds_what_was_passed(layer, tried[1], passed):  # TimeEmbedding(W): self.W and params[0] are one array
+        tried[:2] = tried[1::-1]
     for found in tried:
         if len(found) == len(shapes):
             return found, tried
     return None, tried
+
+
+def _holds_what_was_passed(layer, found, passed):
+    """Whether the params list holds every array passed to the constructor, itself: its
+    gradients are then in the grads list, whatever attributes also name those arrays."""
+    return bool(found) and all(passed.get(h.param) is not None and getattr(layer, h.holder)[h.key] is passed[h.param]
+                               for h in found.values())
 
 
 def describe_arrays(layer):
