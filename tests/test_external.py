@@ -17,9 +17,9 @@ ODD = FIXTURES / "odd_layers.py"
 SCRATCH_RNN = Path(__file__).parents[1] / "scratch" / "recurrent.py"
 
 
-def check(capsys, path, cls, like, examples=10):
+def check(capsys, path, cls, like, examples=10, options=()):
     # in this process (torch imported once), not a process per row as the command does
-    status = external.main([f"{path}:{cls}", "--like", like, "--examples", str(examples), "--jobs", "1"])
+    status = external.main([f"{path}:{cls}", "--like", like, "--examples", str(examples), "--jobs", "1", *options])
     out, err = capsys.readouterr()
     return status, out, err
 
@@ -232,6 +232,38 @@ def test_a_function_pair_that_cannot_be_bound_exits_2_saying_why(capsys, target,
     status, out, err = check(capsys, PAIRS, target, like)
     assert status == 2 and out == ""
     assert message in err
+
+
+def test_sizes_restricts_a_draw_for_a_layer_that_supports_less_and_says_so(capsys):
+    # SoftmaxLoss takes targets with as many elements as x for one-hot: one class breaks it
+    status, out, _ = check(capsys, ELSEWHERE, "SoftmaxLoss", "SoftmaxCrossEntropy")
+    assert status == 1 and "n_classes=1" in out and "AxisError" in out
+    options = ["--sizes", "n_classes=2:5"]
+    status, out, err = check(capsys, ELSEWHERE, "SoftmaxLoss", "SoftmaxCrossEntropy", options=options)
+    assert status == 0, out + err
+    assert "  draws restricted (--fix, --sizes): n_classes from 2 to 5" in out
+    status, out, _ = check(capsys, ELSEWHERE, "SoftmaxLossSummed", "SoftmaxCrossEntropy", options=options)
+    assert status == 1 and "n_classes=1" not in out  # the smaller failure is searched within the range too
+    assert "elsewhere.SoftmaxLossSummed: input scores: backward disagrees with both finite differences" in out
+    assert (f"rerun: python -m reference check {ELSEWHERE}:SoftmaxLossSummed --like SoftmaxCrossEntropy "
+            "--sizes n_classes=2:5 --seed 0") in out
+
+
+def test_a_restriction_of_something_the_spec_does_not_draw_exits_2_naming_what_it_draws(capsys):
+    status, out, err = check(capsys, ELSEWHERE, "AffineLists", "FC", options=["--fix", "kernel=3"])
+    assert status == 2 and out == ""
+    assert "FC draws no kernel; it draws n_in, n_out, batch" in err
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--sizes", "n_in=0:3"], "argument --sizes: expected NAME=LOW:HIGH with 1 <= LOW <= HIGH, got 'n_in=0:3'"),
+    (["--fix", "n_in"], "argument --fix: expected NAME=VALUE, got 'n_in'"),
+    (["--fix", "stride=one"], "argument --fix: 'stride=one': the value must be a Python literal"),
+])
+def test_a_malformed_restriction_is_a_usage_error(capsys, options, message):
+    with pytest.raises(SystemExit) as exit_:
+        check(capsys, ELSEWHERE, "AffineLists", "FC", options=options)
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_input_validation_is_advice_unless_strict(capsys):

@@ -36,6 +36,10 @@ class LazyDraws(Mapping):
     def __repr__(self):
         return f"LazyDraws({', '.join(self._makers)})"
 
+    def with_makers(self, **makers):
+        """A LazyDraws with these makers added (or in place of those of the same name)."""
+        return LazyDraws(**{**self._makers, **makers})
+
     def made_with(self, strategies):
         """{name: maker(strategies)}: the draws made with another module in hypothesis's place
         (the external check's stand-in that gives one value of each, without hypothesis)."""

@@ -26,7 +26,7 @@ from pathlib import Path
 from .._report.cli import positive_int
 from .._report.parallel import default_jobs, ordered
 from .._spec.project import SpecsError, builtin_specs, find_project, load_specs
-from . import pairs
+from . import pairs, restrict
 from .adapters import CannotAdapt, adapt, expect_methods
 from .construction import param_names_cheaply, param_shapes, probe_config
 
@@ -94,9 +94,26 @@ def parse_args(argv):
                         help="check the rows in J processes (default: 2 where there are 2 cores)")
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="hypothesis seed; the same seed draws the same examples (default: 0)")
+    parser.add_argument("--fix", action="append", default=[], type=_parsed(restrict.fixed_value),
+                        metavar="NAME=VALUE", help="draw a size or hyperparameter as this value only, for a "
+                        "layer that supports less (--fix padding=0, --fix stride=1); repeatable")
+    parser.add_argument("--sizes", action="append", default=[], type=_parsed(restrict.size_range),
+                        metavar="NAME=LOW:HIGH", help="draw a size from LOW to HIGH only (--sizes n_classes=2:5); "
+                        "repeatable")
     parser.add_argument("--strict", action="store_true",
                         help="count the bad-input row in the exit status (by default it is advice)")
     return parser.parse_args(argv)
+
+
+def _parsed(parse):
+    """An argparse type from a parser raising ValueError with its message."""
+    def convert(text):
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = parse.__name__.replace("_", " ")
+    return convert
 
 
 def load_class(target):
@@ -185,7 +202,7 @@ def _where(exc):
     return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
 
 
-def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=False):
+def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=False, fixed=(), ranges=()):
     """Run the rows on `cls` checked like the spec named `like`; print them; True if the
     gradients and the contract pass (and the bad-input row, if strict). CannotAdapt (before
     anything is printed) if cls cannot be adapted."""
@@ -193,6 +210,13 @@ def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=F
     by_name = {s.name: s for s in specs}
     if like not in by_name:
         raise CannotAdapt(f"--like {like}: no such spec; the project's and the built-in specs: {', '.join(by_name)}")
+    if fixed or ranges:  # the spec and its variants (SimpleRNN-no-h0) draw the same sizes
+        try:
+            restrict.restricted(by_name[like], fixed, ranges)
+        except ValueError as exc:
+            raise CannotAdapt(str(exc)) from None
+        specs = [restrict.restricted(s, fixed, ranges) if s.cls is by_name[like].cls else s for s in specs]
+        by_name = {s.name: s for s in specs}
     pair = cls if isinstance(cls, tuple) else None
     if pair:
         cls, said = _pair_class(pair, by_name[like])
@@ -205,6 +229,7 @@ def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=F
                                       and "(the project's contract): used as it is" not in n]
         adaptation.unchecked[:] = [own(n) for n in adaptation.unchecked]
     spec, like = adaptation.spec, adaptation.like
+    adaptation.notes += [line for line in [restrict.describe(fixed, ranges)] if line]
     from .._engine.verdict import run_spec  # the engine (hypothesis, and torch for the twins) from here on
     from .._report.table import HEADER, format_row
 
@@ -250,11 +275,12 @@ def main(argv):
     args = parse_args(argv)
     try:
         cls, path = load_class(args.target)
-        strict = " --strict" if args.strict else ""
+        strict = "".join([" --strict" if args.strict else "", *(f" --fix {n}={v!r}" for n, v in args.fix),
+                          *(f" --sizes {n}={low}:{high}" for n, low, high in args.sizes)])
         label = ",".join(f.__name__ for f in cls) if isinstance(cls, tuple) else cls.__name__
         passed = check_class(cls, args.like, args.examples, args.seed, f"{path.stem}.{label}",
                              rerun=f"python -m reference check {args.target} --like {args.like}{strict}",
-                             jobs=args.jobs, strict=args.strict)
+                             jobs=args.jobs, strict=args.strict, fixed=args.fix, ranges=args.sizes)
     except (CannotAdapt, SpecsError) as exc:
         print(f"cannot check {args.target} like {args.like}: {exc}", file=sys.stderr)
         return 2

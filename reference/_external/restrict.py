@@ -1,0 +1,65 @@
+"""`check --fix NAME=VALUE` and `--sizes NAME=LOW:HIGH` (internal): draws restricted for a
+layer that supports less than the spec draws (DLFS1's Convolution takes an int stride, a
+loss written for two classes or more), said in the report."""
+import ast
+import dataclasses
+
+from .._builtin.lazy import LazyDraws
+
+
+def fixed_value(text):
+    """"padding=0" -> ("padding", 0); the value a Python literal (1, 0.5, (1, 2), None)."""
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise ValueError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name.strip(), ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError):
+        raise ValueError(f"{text!r}: the value must be a Python literal (0, 0.5, (1, 2), None)") from None
+
+
+def size_range(text):
+    """"n_classes=2:5" -> ("n_classes", 2, 5)."""
+    name, equals, bounds = text.partition("=")
+    low, colon, high = bounds.partition(":")
+    try:
+        low, high = int(low), int(high)
+    except ValueError:
+        low = high = None
+    if not equals or not colon or low is None or not 1 <= low <= high or not name.strip():
+        raise ValueError(f"expected NAME=LOW:HIGH with 1 <= LOW <= HIGH, got {text!r}")
+    return name.strip(), low, high
+
+
+def restricted(spec, fixed=(), ranges=()):
+    """spec with each (name, value) of `fixed` drawn as that value and each (name, low, high)
+    of `ranges` drawn from low to high; ValueError naming what the spec does not draw."""
+    drawn = [*spec.dim_names, *(k for k in spec.draws if k not in spec.dim_names)]
+    unknown = [name for name, *_ in [*fixed, *ranges] if name not in drawn]
+    if unknown:
+        raise ValueError(f"{spec.name} draws no {', '.join(unknown)}; it draws {', '.join(drawn)}")
+    wrong = [name for name, low, _ in ranges if name not in spec.dim_names]
+    if wrong:
+        raise ValueError(f"--sizes is for sizes ({', '.join(spec.dim_names)}); {', '.join(wrong)} is drawn "
+                         f"otherwise: give it with --fix")
+    makers = {name: (lambda st, v=value: st.just(v)) for name, value in fixed}
+    makers.update({name: (lambda st, a=low, b=high: st.integers(a, b)) for name, low, high in ranges})
+    if not makers:
+        return spec
+    base = spec.draws if isinstance(spec.draws, LazyDraws) else LazyDraws(
+        **{k: (lambda st, s=strategy: s) for k, strategy in spec.draws.items()})
+    given = spec.assume
+
+    def allowed(config):  # also for the search for a smaller failure, which pins sizes itself
+        return (all(config[name] == value for name, value in fixed)
+                and all(low <= config[name] <= high for name, low, high in ranges)
+                and (given is None or given(config)))
+
+    return dataclasses.replace(spec, draws=base.with_makers(**makers), assume=allowed)
+
+
+def describe(fixed=(), ranges=()):
+    """The report's line, or ""."""
+    said = [f"{name} = {value!r}" for name, value in fixed] + [f"{name} from {low} to {high}"
+                                                               for name, low, high in ranges]
+    return f"draws restricted (--fix, --sizes): {', '.join(said)}" if said else ""
