@@ -168,6 +168,11 @@ ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
                                    "not checked: h0 (TimeRNNLists.forward takes none)"]),
     ("EmbeddingAttributeAndList", "Embedding", ["param W = EmbeddingAttributeAndList.params[0] (n_embeddings, dim) "
                                                 "(the array passed as W); gradient EmbeddingAttributeAndList.grads[0]"]),
+    ("DropoutGlobalNotInverted", "Dropout", [
+        "mask: NumPy's global generator frozen around every forward (seeded from the example)",
+        "dropout not inverted (kept units unscaled in training, x * (1-p) at evaluation; PyTorch's: x / (1-p) in "
+        "training, the identity at evaluation), a convention", "built as DropoutGlobalNotInverted(dropout_ratio=p)"]),
+    ("DropoutGlobalInverted", "Dropout", ["inverted dropout (kept units scaled by 1/(1-p) in training), PyTorch's"]),
     ("TimeLSTMForgetFirst", "LSTM", ["gate order f, g, i, o (PyTorch's: i, f, g, o), a convention: the checks give "
                                      "the layer its weights in its own order and compare in PyTorch's"]),
     ("DenseDicts", "FC", ["param W = DenseDicts.parameters['W'] (n_in, n_out); gradient DenseDicts.gradients['W']",
@@ -199,6 +204,7 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("DenseDictsAveraged", "FC", "param W"),
     ("TimeLSTMForgetFirstNoForgetCarry", "LSTM", "param W_x"),
     ("EmbeddingAttributeAndListRepeatsLost", "Embedding", "param W"),
+    ("DropoutGlobalNotInvertedNewMask", "Dropout", "input x"),
 ]] + [(PAIRS, *case) for case in [
     ("affine_forward,affine_backward_wrong", "FC", "param B"),
     ("rnn_forward,rnn_backward_wrong", "SimpleRNN", "input h0"),
@@ -209,6 +215,12 @@ def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cl
     assert status == 1
     assert row(out, f"{cls} gradients")[-1] == "FAIL"
     assert f"{path.stem}.{cls}: {wrong}: backward disagrees with both finite differences and PyTorch" in out
+
+
+def test_a_dropout_scaled_otherwise_is_checked_as_pytorchs_and_fails_on_its_forward(capsys):
+    status, out, _ = check(capsys, ELSEWHERE, "DropoutGlobalInvertedByP", "Dropout")
+    assert status == 1 and "inverted" not in out
+    assert "elsewhere.DropoutGlobalInvertedByP: output: the forward output differs from PyTorch's" in out
 
 
 def test_a_backward_in_another_gate_order_than_its_forward_fails_and_the_hint_says_so(capsys):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import gates
+from . import dropout, gates
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            param_names_cheaply, param_shapes, probe_config)
 from .holders import Attribute, attribute_names, describe_arrays, find_holders
@@ -101,8 +101,9 @@ class Adapted:
     A subclass named after the user's class is made per check, so that messages name it.
     """
 
-    def __init__(self, layer, holders, shapes, recorder, renames, reorder=gates.IDENTITY):
+    def __init__(self, layer, holders, shapes, recorder, renames, reorder=gates.IDENTITY, seed=0):
         self.layer, self.holders, self.recorder, self.renames = layer, holders, recorder, renames
+        self.seed = seed % 2**32  # NumPy's global generator is seeded with it for every forward (dropout.py)
         self.reorder = reorder  # the layer's gate order, if it is not PyTorch's (gates.py)
         self.own_shapes = {h.param: np.shape(h.get(layer)) for h in holders}
         self.params = {h.param: self._from_layer(h.param, np.array(h.get(layer), dtype=np.float64), shapes[h.param])
@@ -126,12 +127,16 @@ class Adapted:
         for h in self.holders:
             value = self.reorder.to_layer(h.param, self.params[h.param])
             h.put(self.layer, np.reshape(value, self.own_shapes[h.param]))
+        state = np.random.get_state()
+        if method == "forward":  # one mask per example from np.random.rand; backward is left alone
+            np.random.seed(self.seed)
         try:
             return getattr(self.layer, method)(*args)
         except Exception as exc:
             _mention(exc, self.renames[method])
             raise
         finally:
+            np.random.set_state(state)
             self._read_back(method)
 
     def _read_back(self, method):
@@ -233,6 +238,9 @@ def adapt(cls, spec, registered, name):
         if not reorder.identity:
             build = _adapted_build(cls, fitted, holders, renames, reorder)
     adapted = dataclasses.replace(fitted, name=name, cls=cls, build=build)
+    if dropout.is_dropout(fitted) and fitted.twin is not None and holders is not None:
+        adapted, said = _dropout(adapted, config)
+        notes += said
     narrow = float32_results(adapted, config)
     if narrow:
         notes.append(f"float32 buffers ({', '.join(narrow)} float32 for float64 input): checked at float32 "
@@ -276,6 +284,19 @@ def _built_as_it_is(cls, spec, config):
     return build_user_layer(cls, config, shapes=param_shapes(spec, config))[0]
 
 
+def _dropout(spec, config):
+    """(spec with a twin that takes the layer's mask and scales as it does, notes) (dropout.py)."""
+    x_name = next(iter(spec.inputs))
+    scaled, in_float32 = dropout.inverted(spec.build, config, x_name)
+    notes = [dropout.MASK] + ([dropout.NOTE[scaled]] if scaled is not None else [])
+    spec = dataclasses.replace(spec, twin=dropout.twin(spec.build, x_name, scaled is not False))
+    if in_float32:
+        notes.append("computes in float32 inside (its scale 1/(1-p) is float32-rounded): checked at float32 "
+                     "precision, a coarser check")
+        spec = dataclasses.replace(spec, dtype="float32")
+    return spec, notes
+
+
 def _gate_order(spec, config, shapes, cls, holders, renames):
     """(Reorder, note) for a gated layer: the layer's gate order (gates.py), said when it is
     not PyTorch's or when no order explains its forward (then the checks say what differs)."""
@@ -303,7 +324,7 @@ def _adapted_build(cls, spec, holders, renames, reorder=gates.IDENTITY):
         recorder = RecordingOptimizer(watched)
         shapes = param_shapes(spec, config)
         layer, _ = build_user_layer(cls, config, recorder, shapes)
-        return adapter(layer, holders, shapes, recorder, renames, reorder)
+        return adapter(layer, holders, shapes, recorder, renames, reorder, config.get("seed", 0))
 
     return build
 

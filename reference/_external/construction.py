@@ -19,7 +19,8 @@ class CannotAdapt(Exception):
 
 # The exercise's names for sizes the specs draw under other names; the specs' own names
 # (n_features, n_nodes, batch, ...) are matched as they are.
-SIZE_ALIASES = {"n_nodes1": "n_in", "n_nodes2": "n_out", "batch_size": "batch", "n_sequences": "seq_len"}
+SIZE_ALIASES = {"n_nodes1": "n_in", "n_nodes2": "n_out", "batch_size": "batch", "n_sequences": "seq_len",
+                "dropout_ratio": "p", "drop_prob": "p"}
 INITIALIZER = "a Gaussian initializer (values redrawn by the checks)"
 OPTIMIZER = "a recording optimizer"
 
