@@ -261,6 +261,19 @@ def test_sizes_restricts_a_draw_for_a_layer_that_supports_less_and_says_so(capsy
             "--sizes n_classes=2:5 --seed 0") in out
 
 
+def test_an_eps_inside_the_log_of_a_loss_is_named_as_a_convention(capsys):
+    options = ["--sizes", "n_classes=2:5"]
+    status, out, err = check(capsys, ELSEWHERE, "SoftmaxLossEpsInLog", "SoftmaxCrossEntropy", options=options)
+    assert status == 0, out + err
+    assert ("loss -mean(log(p[t] + 1e-07)), backward the exact cross-entropy's gradient (PyTorch: no eps), "
+            "a convention") in out
+    status, out, _ = check(capsys, ELSEWHERE, "SoftmaxLossEpsInLogSummed", "SoftmaxCrossEntropy", options=options)
+    assert status == 1
+    assert "elsewhere.SoftmaxLossEpsInLogSummed: input scores: backward disagrees with both" in out
+    status, out, _ = check(capsys, ELSEWHERE, "SoftmaxLoss", "SoftmaxCrossEntropy", options=options)
+    assert "1e-07" not in out  # no eps, nothing said
+
+
 def test_a_restriction_of_something_the_spec_does_not_draw_exits_2_naming_what_it_draws(capsys):
     status, out, err = check(capsys, ELSEWHERE, "AffineLists", "FC", options=["--fix", "kernel=3"])
     assert status == 2 and out == ""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import dropout, gates
+from . import dropout, gates, losses
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            param_names_cheaply, param_shapes, probe_config)
 from .holders import Attribute, attribute_names, describe_arrays, find_holders
@@ -241,6 +241,11 @@ def adapt(cls, spec, registered, name):
     if dropout.is_dropout(fitted) and fitted.twin is not None and holders is not None:
         adapted, said = _dropout(adapted, config)
         notes += said
+    if losses.is_cross_entropy(fitted) and fitted.twin is not None:
+        eps = losses.eps_in_log(adapted.build)
+        if eps is not None:
+            adapted = dataclasses.replace(adapted, twin=losses.twin(eps))
+            notes.append(losses.note(eps))
     narrow = float32_results(adapted, config)
     if narrow:
         notes.append(f"float32 buffers ({', '.join(narrow)} float32 for float64 input): checked at float32 "
