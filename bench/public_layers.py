@@ -26,7 +26,7 @@ LAYERS = [
     ("dlfs1", "common/layers.py", "SoftmaxWithLoss", "SoftmaxCrossEntropy", ("--sizes", "n_classes=2:5")),
     ("dlfs1", "common/layers.py", "BatchNormalization", "BatchNorm1d", ()),
     ("dlfs1", "common/layers.py", "Convolution", "Conv2d", ()),
-    ("dlfs1", "common/layers.py", "Pooling", "MaxPool2d", ()),
+    ("dlfs1", "common/layers.py", "Pooling", "MaxPool2d", ("--fix", "stride=2", "--fix", "padding=0")),
     ("dlfs2", "common/layers.py", "Affine", "FC", ()),
     ("dlfs2", "common/layers.py", "Sigmoid", "Sigmoid", ()),
     ("dlfs2", "common/layers.py", "Softmax", "Softmax", ()),

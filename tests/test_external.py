@@ -274,6 +274,17 @@ def test_an_eps_inside_the_log_of_a_loss_is_named_as_a_convention(capsys):
     assert "1e-07" not in out  # no eps, nothing said
 
 
+def test_a_window_given_per_axis_with_an_int_stride_is_checked_with_fixed_draws(capsys):
+    options = ["--fix", "stride=1", "--fix", "padding=0"]
+    status, out, err = check(capsys, ELSEWHERE, "MaxPoolPerAxisSizes", "MaxPool2d", options=options)
+    assert status == 0, out + err
+    assert "built as MaxPoolPerAxisSizes(pool_h=kernel_size[0], pool_w=kernel_size[1], stride=stride, pad=padding)" in out
+    assert "draws restricted (--fix, --sizes): stride = 1, padding = 0" in out
+    status, out, _ = check(capsys, ELSEWHERE, "MaxPoolPerAxisSizesColumnByHeight", "MaxPool2d", options=options)
+    assert status == 1
+    assert "elsewhere.MaxPoolPerAxisSizesColumnByHeight: input x: backward disagrees with both" in out
+
+
 def test_a_restriction_of_something_the_spec_does_not_draw_exits_2_naming_what_it_draws(capsys):
     status, out, err = check(capsys, ELSEWHERE, "AffineLists", "FC", options=["--fix", "kernel=3"])
     assert status == 2 and out == ""

@@ -20,7 +20,15 @@ class CannotAdapt(Exception):
 # The exercise's names for sizes the specs draw under other names; the specs' own names
 # (n_features, n_nodes, batch, ...) are matched as they are.
 SIZE_ALIASES = {"n_nodes1": "n_in", "n_nodes2": "n_out", "batch_size": "batch", "n_sequences": "seq_len",
-                "dropout_ratio": "p", "drop_prob": "p"}
+                "dropout_ratio": "p", "drop_prob": "p", "pad": "padding"}
+# A constructor's name for one axis of a size the specs draw per axis (kernel_size (kh, kw)).
+AXIS_ALIASES = {"pool_h": ("kernel_size", 0), "pool_w": ("kernel_size", 1),
+                "pool_height": ("kernel_size", 0), "pool_width": ("kernel_size", 1)}
+
+
+def _axis(value, index):
+    """One axis of a per-axis value (an int is the same on every axis; None for names only)."""
+    return value[index] if isinstance(value, (tuple, list)) else value
 INITIALIZER = "a Gaussian initializer (values redrawn by the checks)"
 OPTIMIZER = "a recording optimizer"
 
@@ -120,6 +128,9 @@ def constructor_args(cls, config, optimizer, shapes=None):
         weight = weight_param(name, shapes or {})
         if size in config:
             value, sources[name] = config[size], size
+        elif name in AXIS_ALIASES and AXIS_ALIASES[name][0] in config:
+            drawn, index = AXIS_ALIASES[name]
+            value, sources[name] = _axis(config[drawn], index), f"{drawn}[{index}]"
         elif name == "initializer":
             value, sources[name] = GaussianInitializer(config["rng"]), INITIALIZER
         elif name == "optimizer":
