@@ -217,10 +217,16 @@ def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cl
     assert f"{path.stem}.{cls}: {wrong}: backward disagrees with both finite differences and PyTorch" in out
 
 
-def test_a_dropout_scaled_otherwise_is_checked_as_pytorchs_and_fails_on_its_forward(capsys):
-    status, out, _ = check(capsys, ELSEWHERE, "DropoutGlobalInvertedByP", "Dropout")
-    assert status == 1 and "inverted" not in out
-    assert "elsewhere.DropoutGlobalInvertedByP: output: the forward output differs from PyTorch's" in out
+@pytest.mark.parametrize("cls", ["DropoutGlobalInvertedByP", "DropoutGlobalInvertedKeepsP"])
+def test_a_dropout_scaled_or_masked_otherwise_is_checked_as_pytorchs_and_fails_on_its_forward(capsys, cls):
+    status, out, _ = check(capsys, ELSEWHERE, cls, "Dropout")
+    assert status == 1 and "inverted dropout" not in out
+    assert f"elsewhere.{cls}: output: the forward output differs from PyTorch's" in out
+
+
+def test_a_dropout_written_elsewhere_is_not_checked_in_evaluation_mode_it_cannot_be_put_in(capsys):
+    status, out, err = check(capsys, ELSEWHERE, "DropoutGlobalInverted", "Dropout-eval")
+    assert status == 2 and "check its training mode with --like Dropout" in err
 
 
 def test_a_backward_in_another_gate_order_than_its_forward_fails_and_the_hint_says_so(capsys):

@@ -212,6 +212,10 @@ def adapt(cls, spec, registered, name):
     except Exception as exc:  # noqa: BLE001 - the user's constructor: say what it raised, no traceback
         raise CannotAdapt(f"{owner}({_arguments(sources)}) raised {type(exc).__name__}: {exc}") from None
     fitted = fitted_spec(spec, probe, registered)
+    if dropout.is_dropout(fitted) and fitted.name.endswith("-eval") and not _follows_contract(probe, shapes):
+        raise CannotAdapt(f"{spec.name}: a layer written elsewhere is put in evaluation mode its own way (a "
+                          f"train_flg argument or attribute, a mode); the checks cannot do that yet: check "
+                          f"its training mode with --like Dropout")
     notes = [f"built as {owner}({_arguments(sources)})"]
     unchecked = []
     if fitted is not spec:
@@ -220,8 +224,7 @@ def adapt(cls, spec, registered, name):
         unchecked += [f"{k} ({owner}.forward takes none)" for k in dropped]
         shapes = param_shapes(fitted, config)
     holders = renames = None
-    if isinstance(getattr(probe, "params", None), dict) and isinstance(getattr(probe, "grads", None), dict) \
-            and set(probe.params) == set(shapes):
+    if _follows_contract(probe, shapes):
         notes.append(f"{owner} keeps params and grads dicts (the project's contract): used as it is")
         build = functools.partial(_built_as_it_is, cls, fitted)
     else:
@@ -289,9 +292,17 @@ def _built_as_it_is(cls, spec, config):
     return build_user_layer(cls, config, shapes=param_shapes(spec, config))[0]
 
 
+def _follows_contract(layer, shapes):
+    return isinstance(getattr(layer, "params", None), dict) and isinstance(getattr(layer, "grads", None), dict) \
+        and set(layer.params) == set(shapes)
+
+
 def _dropout(spec, config):
     """(spec with a twin that takes the layer's mask and scales as it does, notes) (dropout.py)."""
     x_name = next(iter(spec.inputs))
+    if not dropout.drops_p(spec.build, config, x_name):
+        return spec, [f"dropout: the layer does not drop a fraction p of its units (tried p = {dropout.PROBE_P} and "
+                      "0.8); checked against PyTorch's mask"]
     scaled, in_float32 = dropout.inverted(spec.build, config, x_name)
     notes = [dropout.MASK] + ([dropout.NOTE[scaled]] if scaled is not None else [])
     spec = dataclasses.replace(spec, twin=dropout.twin(spec.build, x_name, scaled is not False))

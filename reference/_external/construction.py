@@ -156,4 +156,8 @@ def constructor_args(cls, config, optimizer, shapes=None):
 def build_user_layer(cls, config, optimizer=None, shapes=None):
     """(cls built from config, {spec param: the array passed to its constructor})."""
     positional, keywords, _, passed = constructor_args(cls, config, optimizer or RecordingOptimizer(), shapes)
-    return cls(*positional, **keywords), passed
+    state = np.random.get_state()  # a constructor drawing from np.random leaves the caller's generator alone
+    try:
+        return cls(*positional, **keywords), passed
+    finally:
+        np.random.set_state(state)

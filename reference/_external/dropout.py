@@ -34,6 +34,20 @@ def is_dropout(spec):
     return spec.cls is scratch.Dropout and "p" in spec.draws
 
 
+def drops_p(build, config, x_name):
+    """Whether the layer drops about a fraction p of 4096 units at p = 0.25 and at p = 0.8
+    (the twin takes the layer's mask only then: a layer that drops nothing, or 1 - p, is
+    checked against PyTorch's own mask, and fails)."""
+    try:
+        for p in (PROBE_P, 0.8):
+            out = np.asarray(build({**config, "p": p}).forward(**{x_name: np.ones((64, 64))}))
+            if abs(float(np.mean(out == 0)) - p) > 0.05:
+                return False
+    except Exception:  # noqa: BLE001 - the checks report a failing forward with its sizes
+        return False
+    return True
+
+
 def inverted(build, config, x_name):
     """(True if kept units are scaled by 1/(1-p), False if not scaled, None if neither or if
     forward failed; whether that scale was computed in float32)."""

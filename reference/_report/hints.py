@@ -92,7 +92,7 @@ _GATES = {4: ("i", "f", "g", "o"), 3: ("r", "z", "n")}
 
 def _gates_permuted(a, r, scale, axes, sizes):
     n = sizes.get("n_nodes")
-    if not isinstance(n, int) or n < 1 or a.ndim < 1 or a.shape[-1] not in (3 * n, 4 * n):
+    if "batch" in axes or not isinstance(n, int) or n < 1 or a.ndim not in (1, 2) or a.shape[-1] not in (3 * n, 4 * n):
         return ""
     names = _GATES[a.shape[-1] // n]
     ours, true = np.split(a, len(names), axis=-1), np.split(r, len(names), axis=-1)
