@@ -239,6 +239,13 @@ def test_a_backward_in_another_gate_order_than_its_forward_fails_and_the_hint_sa
     assert "hint: the gate blocks are in another order (" in out
 
 
+def test_a_pair_whose_backward_returns_too_few_gradients_fails_saying_which(capsys):
+    status, out, _ = check(capsys, PAIRS, "rnn_forward,rnn_backward_no_dh0", "SimpleRNN")
+    assert status == 1
+    assert ("rnn_backward_no_dh0 returned 4 values; expected 5 (dx, dh0, dWx, dWh, db), or the weights' 3 alone"
+            in out)
+
+
 @pytest.mark.parametrize("target, like, message", [
     ("affine_forward,affine_backward", "SimpleRNN", "affine_forward(x, w, b) takes no argument for the parameter "
                                                     "W_x, W_h (looked for W_x, w_x, Wx; W_h, w_h, Wh)"),

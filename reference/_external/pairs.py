@@ -47,10 +47,12 @@ def binding(forward_fn, param_names, input_names):
     return weights, list(zip(inputs, input_names))
 
 
-def pair_class(forward_fn, backward_fn, param_names, input_names):
+def pair_class(forward_fn, backward_fn, param_names, input_names, wrt=None):
     """A class over the pair: __init__(<forward's weight arguments>), params and grads dicts
-    keyed by the spec's names, forward(<forward's inputs>) and backward(dout)."""
+    keyed by the spec's names, forward(<forward's inputs>) and backward(dout). wrt: the
+    differentiable inputs (backward returns their gradients, or none of them)."""
     weights, inputs = binding(forward_fn, param_names, input_names)
+    differentiable = [(own, name) for own, name in inputs if wrt is None or name in wrt]
     owner = f"{forward_fn.__name__},{backward_fn.__name__}"
 
     def __init__(self, *values):
@@ -73,10 +75,10 @@ def pair_class(forward_fn, backward_fn, param_names, input_names):
         result = backward_fn(dout, self._cache)
         grads = list(result) if isinstance(result, (tuple, list)) else [result]
         n_inputs = len(grads) - len(weights)
-        if not 0 <= n_inputs <= len(inputs):
-            expected = [f"d{own}" for own, _ in inputs] + [f"d{own}" for own, _ in weights]
+        if n_inputs not in (0, len(differentiable)):
+            expected = [f"d{own}" for own, _ in differentiable] + [f"d{own}" for own, _ in weights]
             raise ValueError(f"{backward_fn.__name__} returned {len(grads)} values; expected "
-                             f"({', '.join(expected)}), or the weights' alone")
+                             f"{len(expected)} ({', '.join(expected)}), or the weights' {len(weights)} alone")
         for (_, param), grad in zip(weights, grads[n_inputs:]):
             self.grads[param] = np.asarray(grad)
         self.dinputs = {name: grad for (_, name), grad in zip(inputs[1:n_inputs], grads[1:n_inputs])}
