@@ -38,6 +38,13 @@ def _dropout_with_scratch_mask(module, config, x):
 
 DROPOUT_TRAIN = Twin(module=lambda c: nn.Identity(), call=_dropout_with_scratch_mask)
 DROPOUT_EVAL = Twin(module=lambda c: nn.Dropout(c["p"]).eval())
+
+
+def _stacked(module, config, x, h0=None):
+    """Call a torch RNN: h0 as (num_layers, batch, n_nodes); return every hidden state."""
+    return module(x, None if h0 is None else h0.unsqueeze(0))[0]
+
+
 RNN = Twin(
     module=lambda c: nn.RNN(c["n_features"], c["n_nodes"], nonlinearity="tanh", batch_first=True),
     load={
@@ -51,8 +58,7 @@ RNN = Twin(
         "W_h": lambda g: g["weight_hh_l0"].T,
         "B": lambda g: g["bias_ih_l0"],
     },
-    # torch wants h0 as (num_layers, batch, n_nodes) and returns (output, h_n).
-    call=lambda module, config, x, h0=None: module(x, None if h0 is None else h0.unsqueeze(0))[0],
+    call=_stacked,
 )
 EMBEDDING = Twin(
     module=lambda c: nn.Embedding(c["n_embeddings"], c["dim"]),
@@ -66,11 +72,6 @@ LAYER_NORM = Twin(
 )
 
 
-def _stacked(module, config, x, h0=None):
-    """Call a torch RNN: h0 as (num_layers, batch, n_nodes); return every hidden state."""
-    return module(x, None if h0 is None else h0.unsqueeze(0))[0]
-
-
 def _lstm(module, config, x, h0=None, c0=None):
     """nn.LSTM takes (h0, c0) together or neither; scratch takes each or None for zeros."""
     if h0 is None and c0 is None:
@@ -79,9 +80,10 @@ def _lstm(module, config, x, h0=None, c0=None):
     return module(x, tuple(zeros if s is None else s.unsqueeze(0) for s in (h0, c0)))[0]
 
 
-# Scratch keeps PyTorch's gate order (LSTM i, f, g, o; GRU r, z, n) side by side in the
-# columns of W_x (n_features, gates * n_nodes) and W_h: a transpose loads them. Scratch's
+# Scratch keeps PyTorch's gate order (GATE_ORDER) side by side in the columns of W_x
+# (n_features, gates * n_nodes) and W_h: a transpose loads them. Scratch's
 # single B holds bias_ih + bias_hh: B goes to bias_ih, zeros to bias_hh.
+GATE_ORDER = {"LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
 LSTM = Twin(
     module=lambda c: nn.LSTM(c["n_features"], c["n_nodes"], batch_first=True),
     load={

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import dropout, gates, losses
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
-                           param_names_cheaply, param_shapes, probe_config)
+                           param_names_cheaply, param_shapes, probe_config, probe_inputs)
 from .holders import Attribute, attribute_names, describe_arrays, find_holders
 
 __all__ = ["Adaptation", "CannotAdapt", "adapt", "expect_methods"]
@@ -245,7 +245,7 @@ def adapt(cls, spec, registered, name):
         adapted, said = _dropout(adapted, config)
         notes += said
     if losses.is_cross_entropy(fitted) and fitted.twin is not None:
-        eps = losses.eps_in_log(adapted.build)
+        eps = losses.eps_in_log(adapted, config)
         if eps is not None:
             adapted = dataclasses.replace(adapted, twin=losses.twin(eps))
             notes.append(losses.note(eps))
@@ -264,7 +264,7 @@ def float32_results(spec, config):
     try:
         layer = spec.build(config)
         rng = np.random.default_rng(0)
-        args = {k: _probe_value(decl, config, rng) for k, decl in spec.inputs.items()}
+        args = probe_inputs(spec, config, rng)
         out = layer.forward(**args)
         dx = layer.backward() if spec.loss else layer.backward(np.ones(np.shape(out)))
         grads = list(getattr(layer, "grads", {}).values())
@@ -272,19 +272,6 @@ def float32_results(spec, config):
         return []
     found = [("its output", [out]), (f"the gradient of {next(iter(spec.wrt), 'x')}", [dx]), ("grads", grads)]
     return [what for what, values in found if any(np.asarray(v).dtype == np.float32 for v in values if v is not None)]
-
-
-def _probe_value(decl, config, rng):
-    from .._spec.spec import Floats, Labels
-
-    shape = tuple(config[d] if isinstance(d, str) else d for d in decl.dims)
-    if isinstance(decl, Floats):
-        return rng.uniform(-1.0, 1.0, shape)
-    if isinstance(decl, Labels):
-        return np.zeros(shape, dtype=np.int64)
-    hot = np.zeros(shape)  # OneHot: class 0 everywhere
-    hot[..., 0] = 1.0
-    return hot
 
 
 def _built_as_it_is(cls, spec, config):

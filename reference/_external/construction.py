@@ -79,6 +79,23 @@ def probe_config(spec):
     return {**config, "seed": 0, "rng": np.random.default_rng(0)}
 
 
+def probe_inputs(spec, config, rng):
+    """{input: a value} for one call at the probe's sizes: floats uniform in [-1, 1], labels
+    drawn among the classes, one-hot rows."""
+    from .._spec.spec import Floats, Labels
+
+    args = {}
+    for name, decl in spec.inputs.items():
+        shape = tuple(config[d] if isinstance(d, str) else d for d in decl.dims)
+        if isinstance(decl, Floats):
+            args[name] = rng.uniform(-1.0, 1.0, shape)
+        elif isinstance(decl, Labels):
+            args[name] = rng.integers(0, config[decl.classes], shape)
+        else:  # OneHot
+            args[name] = np.eye(shape[-1])[rng.integers(0, shape[-1], shape[:-1])]
+    return args
+
+
 def param_shapes(spec, config):
     """{spec parameter: shape} of the spec's own layer at these sizes."""
     return {k: np.shape(v) for k, v in spec.build({**config, "rng": np.random.default_rng(0)}).params.items()}

@@ -1,7 +1,7 @@
 """The gate order of an LSTM or GRU written elsewhere (internal).
 
-This project's gated layers stack their gates side by side in PyTorch's order (GATES: LSTM
-i, f, g, o; GRU r, z, n), a block of n_nodes columns each in W_x, W_h and B. Code written elsewhere often stacks them otherwise: Deep
+This project's gated layers stack their gates side by side in PyTorch's order
+(twins.GATE_ORDER: LSTM i, f, g, o; GRU r, z, n), a block of n_nodes columns each in W_x, W_h and B. Code written elsewhere often stacks them otherwise: Deep
 Learning from Scratch 2 as f, g, i, o, CS231n as i, f, o, g. The order is a convention, not a
 mistake, so it is found (`find_order`) and the checks then run in the layer's own order: the
 adapter hands the layer its weights with the blocks reordered, and reorders the gradients
@@ -18,7 +18,10 @@ import numpy as np
 
 import scratch
 
-GATES = {scratch.LSTM: ("i", "f", "g", "o"), scratch.GRU: ("r", "z", "n")}  # scratch/gated.py
+from .._builtin.twins import GATE_ORDER
+from .construction import probe_inputs
+
+GATES = {scratch.LSTM: GATE_ORDER["LSTM"], scratch.GRU: GATE_ORDER["GRU"]}
 
 
 def gate_names(spec):
@@ -79,8 +82,7 @@ def find_order(spec, config, shapes, build_with, rng_seed=0):
     rng = np.random.default_rng(rng_seed)
     for k, value in reference.params.items():  # weights of order 1: every gate matters
         value[...] = rng.uniform(-1.0, 1.0, np.shape(value))
-    args = {k: rng.uniform(-1.0, 1.0, tuple(config[d] if isinstance(d, str) else d for d in decl.dims))
-            for k, decl in spec.inputs.items()}
+    args = probe_inputs(spec, config, rng)
     expected = np.asarray(reference.forward(**{k: v.copy() for k, v in args.items()}), dtype=np.float64)
     errors = {}
     for order in itertools.permutations(range(len(names))):

@@ -15,6 +15,7 @@ import scratch
 
 from .._builtin.lazy import LazyModule
 from .._spec.twin import Twin
+from .construction import probe_inputs
 
 torch, nn, F = LazyModule("torch"), LazyModule("torch.nn"), LazyModule("torch.nn.functional")
 
@@ -26,19 +27,22 @@ def is_cross_entropy(spec):
         and type(spec.inputs["targets"]).__name__ == "Labels"
 
 
-def eps_in_log(build, rng_seed=0):
-    """The eps the layer adds inside the log, or None (no eps, or its loss is another)."""
-    rng = np.random.default_rng(rng_seed)
-    scores, targets = rng.uniform(-3.0, 3.0, (6, 4)), rng.integers(0, 4, 6)
+def eps_in_log(spec, config):
+    """The eps the layer adds inside the log, or None (no eps, or its loss is another).
+    One forward at the probe's sizes (which --fix and --sizes restrict)."""
+    rng = np.random.default_rng(0)
+    args = probe_inputs(spec, config, rng)
+    args["scores"] = 3.0 * args["scores"]
     try:
-        loss = float(build({"batch": 6, "n_classes": 4, "seed": rng_seed, "rng": rng}).forward(
-            scores=scores.copy(), targets=targets.copy()))
+        loss = float(spec.build(config).forward(**{k: v.copy() for k, v in args.items()}))
     except Exception:  # noqa: BLE001 - the checks report a failing forward with its sizes
         return None
+    scores, targets = args["scores"], args["targets"]
+    rows = np.arange(len(targets))
     shifted = scores - scores.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    picked = np.exp(log_p[np.arange(6), targets])
-    if np.isclose(loss, -log_p[np.arange(6), targets].mean(), rtol=1e-12, atol=0):
+    picked = np.exp(log_p[rows, targets])
+    if np.isclose(loss, -log_p[rows, targets].mean(), rtol=1e-12, atol=0):
         return None
     return next((eps for eps in EPS if np.isclose(loss, -np.log(picked + eps).mean(), rtol=1e-12, atol=0)), None)
 

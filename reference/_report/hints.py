@@ -11,6 +11,8 @@ import itertools
 
 import numpy as np
 
+from .._builtin.twins import GATE_ORDER
+
 # Relative agreement for "this pattern explains the difference".
 _RTOL = 1e-6
 
@@ -86,8 +88,8 @@ def _transposed(a, r, scale, axes, sizes):
     return ""
 
 
-# Gated layers stack a block of n_nodes columns per gate, in PyTorch's order.
-_GATES = {4: ("i", "f", "g", "o"), 3: ("r", "z", "n")}
+# Gated layers stack a block of n_nodes columns per gate, in PyTorch's order (LSTM 4, GRU 3).
+_GATES = {len(names): names for names in GATE_ORDER.values()}
 
 
 def _gates_permuted(a, r, scale, axes, sizes):
