@@ -217,6 +217,13 @@ def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cl
     assert f"{path.stem}.{cls}: {wrong}: backward disagrees with both finite differences and PyTorch" in out
 
 
+def test_a_layer_that_carries_state_between_calls_is_named_as_such_not_an_artefact(capsys):
+    status, out, _ = check(capsys, ELSEWHERE, "TimeRNNListsKeepsState", "SimpleRNN")
+    assert status == 1 and row(out, "TimeRNNListsKeepsState gradients")[-1] == "FAIL"
+    assert "elsewhere.TimeRNNListsKeepsState: param W_x: only finite differences disagree" in out
+    assert "it carries state between calls" in out and "artefact, not a layer bug" not in out
+
+
 @pytest.mark.parametrize("cls", ["DropoutGlobalInvertedByP", "DropoutGlobalInvertedKeepsP"])
 def test_a_dropout_scaled_or_masked_otherwise_is_checked_as_pytorchs_and_fails_on_its_forward(capsys, cls):
     status, out, _ = check(capsys, ELSEWHERE, cls, "Dropout")

@@ -172,6 +172,9 @@ def _contract_failure():
     ([_fd(TRUE, TRUE + NAN), _tw(TRUE, TRUE)], triage.NON_FINITE),
     ([_fd(TRUE, np.where(TRUE > 0, INF, TRUE)), _tw(TRUE, TRUE)], triage.NON_FINITE),
     ([_fd(TRUE, TRUE * 1.01), _tw(TRUE, TRUE), _contract_failure()], triage.SPOILED),
+    ([dataclasses.replace(_fd(TRUE, TRUE * 1.01), carried_state=True), _tw(TRUE, TRUE)], triage.CARRIED),
+    ([dataclasses.replace(_fd(TRUE, TRUE * 1.01), carried_state=True), _tw(TRUE, TRUE), _contract_failure()],
+     triage.CARRIED),
 ])
 def test_finite_differences_alone_are_no_artefact_when_not_finite_or_another_check_failed(results, verdict):
     assert [f.verdict for f in triage.triage(results)] == [verdict]

@@ -42,7 +42,12 @@ class Check:
 def finite_differences(example, every_element=False):
     """See fd_check.py for what is perturbed and how much disagreement is allowed."""
     results, layer, args = finite_difference_results(example, every_element)
-    if not all(c.ok for c in results) and _artefact(example, layer, args, results):
+    if all(c.ok for c in results):
+        return results
+    found = _artefact(example, layer, args, results)
+    if found == "state":  # the differences ran on a layer that remembers its last call
+        return [dataclasses.replace(c, carried_state=True) for c in results]
+    if found:
         return [dataclasses.replace(c, artefact=True) for c in results]  # redrawn by run_checks
     return results
 
@@ -55,14 +60,16 @@ def every_element_checks():
 
 
 def _artefact(example, used, args, results):
-    """Finite differences alone disagree: PyTorch agrees with the layer's output and
-    gradients, every value is finite, and the layer used for the differences still computes
-    what a fresh one does (a layer that keeps state between calls spoils its own
-    differences: not an artefact)."""
+    """Finite differences alone disagree, PyTorch agreeing with the layer's output and
+    gradients: "artefact" if every value is finite and the layer used for the differences
+    still computes what a fresh one does; "state" if it computes something else (it keeps
+    state between calls, which spoils its own differences: not an artefact); else None."""
     if example.spec.twin is None or not is_artefact(results + torch_twin(example)):
-        return False
+        return None
     again, fresh = np.asarray(forward(example, used, args)), np.asarray(forward(example, example.fresh_layer(), args))
-    return bool(np.all(np.isfinite(again))) and np.array_equal(again, fresh)
+    if again.shape != fresh.shape or not np.array_equal(again, fresh, equal_nan=True):
+        return "state"
+    return "artefact" if np.all(np.isfinite(again)) else None
 
 
 def torch_twin(example):

@@ -28,6 +28,9 @@ class Comparison:
     # Finite differences alone disagreed (PyTorch agrees, the layer stays consistent): the
     # example is redrawn unless another check failed on it (checks.run_checks).
     artefact: bool = False
+    # Finite differences alone disagreed on a layer whose forward, after those calls, gives
+    # another output than a fresh layer's for the same input: it carries state between calls.
+    carried_state: bool = False
 
     def made_by(self, name):
         """This comparison with `by` set, as dataclasses.replace would (run_checks labels

@@ -13,7 +13,9 @@ and the PyTorch twin. Which pair disagrees says where the mistake is:
   finite differences alone  -> a kink or precision artefact: the example is redrawn,
                                the layer is not blamed (checks.run_checks), unless the
                                differences are not finite (an overflow or log(0) near the
-                               example) or another check failed on the same example
+                               example), the layer carries state between calls (its
+                               forward then differs from a fresh layer's) or another check
+                               failed on the same example
   PyTorch, at kinks and ties -> the layer's convention where no derivative is defined
                                (ReLU at 0, a tied maximum) is not PyTorch's
 """
@@ -31,6 +33,10 @@ ARTEFACT = ("only finite differences disagree (backward agrees with PyTorch): a 
             "artefact, not a layer bug")
 NON_FINITE = ("only finite differences disagree, and they are inf or nan: the output or the loss is not "
               "finite near this example (an overflow, or a log of 0), not an artefact")
+CARRIED = ("only finite differences disagree (backward agrees with PyTorch), and after the calls they made the "
+           "layer's forward gives another output for the same input than a fresh layer's: it carries state "
+           "between calls (a hidden state or a cache kept from the last call?), so each call starts where the "
+           "last one ended: a bug in forward's state, not an artefact")
 SPOILED = ("only finite differences disagree (backward agrees with PyTorch), but another check failed on "
            "this example: not an artefact")
 AT_KINKS = " (at kinks and ties)"  # what the kinks_and_ties check compares: "input x (at kinks and ties)"
@@ -95,6 +101,8 @@ def _coarse(fd):
 def _finite_differences_alone(fd, twin, others_failed):
     if twin is None:
         return NO_TWIN
+    if getattr(fd, "carried_state", False):
+        return CARRIED
     if not (np.all(np.isfinite(fd.actual)) and np.all(np.isfinite(fd.expected))):
         return NON_FINITE
     return SPOILED if others_failed else ARTEFACT
