@@ -7,6 +7,8 @@ layers"):
     Twin                                         its PyTorch equivalent and the parameter map
     Tolerance                                    a finite-difference tolerance override
     check_layer(spec, examples=50, seed=0)       check it; AssertionError with the report if it fails
+    check(MyLayer, like="FC")                    a layer written elsewhere (a class, a function pair),
+                                                 from a notebook: a CheckResult (.passed, the report)
 
 Everything else is internal and may change:
 
@@ -19,9 +21,10 @@ Everything else is internal and may change:
     pytest_plugin.py  the pytest plugin (a pytest11 entry point)
 """
 from ._api import LayerCheckFailed, check_layer
+from ._check import CheckResult, check
 from ._spec.spec import Floats, FloatTargets, Labels, OneHot, Spec
 from ._spec.tolerances import Tolerance
 from ._spec.twin import Twin
 
 __all__ = ["Spec", "Floats", "FloatTargets", "Labels", "OneHot", "Twin", "Tolerance", "check_layer",
-           "LayerCheckFailed"]
+           "LayerCheckFailed", "check", "CheckResult"]

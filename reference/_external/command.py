@@ -52,7 +52,7 @@ def groups():
             (ADVICE, tuple(c for c in CHECKS if c.name in ADVISED)))
 
 
-def checked_line(group, checks, spec, adaptation, strict):
+def checked_line(group, checks, spec, adaptation, strict, strict_name="--strict"):
     """One line under a row: what it checked, and what it did not."""
     if group == "gradients":
         tensors = [*(f"input {k}" for k in spec.wrt), *(f"param {k}" for k in adaptation.params)]
@@ -61,7 +61,8 @@ def checked_line(group, checks, spec, adaptation, strict):
     elif group == ADVICE:
         line = (f"checked: {', '.join(c.name for c in checks if c.applies(spec))} (whether the layer leaves the "
                 f"caller's arrays alone and rejects bad input clearly)")
-        line += "; counted (--strict)" if strict else "; advice, not in the exit status (--strict counts it)"
+        status = "the exit status" if strict_name.startswith("--") else "passed"
+        line += f"; counted ({strict_name})" if strict else f"; advice, not in {status} ({strict_name} counts it)"
     else:
         line = f"checked: {', '.join(c.name for c in checks if c.applies(spec))}"
     unchecked = adaptation.unchecked if group == "gradients" else []
@@ -203,10 +204,19 @@ def _where(exc):
     return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
 
 
-def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=False, fixed=(), ranges=()):
-    """Run the rows on `cls` checked like the spec named `like`; print them; True if the
+def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=False, fixed=(), ranges=(),
+                emit=None, strict_name="--strict"):
+    """Run the rows on `cls` (a class, or a (forward, backward) function pair) checked like the
+    spec named `like`; print them (or hand each block of lines to `emit`); True if the
     gradients and the contract pass (and the bad-input row, if strict). CannotAdapt (before
-    anything is printed) if cls cannot be adapted."""
+    anything is printed) if cls cannot be adapted. `rerun` is the command that reruns it; a
+    callable rerun(seed, examples) gives the whole command (from a notebook: the call).
+    strict_name is how the caller asks for strict ("--strict", or strict=True)."""
+    if emit is None:
+        def emit(text):
+            print(text, flush=True)
+    if not callable(rerun):
+        rerun = _command_rerun(rerun)
     specs = known_specs()
     by_name = {s.name: s for s in specs}
     if like not in by_name:
@@ -234,18 +244,18 @@ def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=F
     from .._engine.verdict import run_spec  # the engine (hypothesis, and torch for the twins) from here on
     from .._report.table import HEADER, format_row
 
-    print(f"{name}, checked like {like}:")
-    print("\n".join(f"  {note}" for note in adaptation.notes))
-    print(HEADER)
+    emit(f"{name}, checked like {like}:")
+    emit("\n".join(f"  {note}" for note in adaptation.notes))
+    emit(HEADER)
     rows = groups()
     counted = [strict or group != ADVICE for group, _ in rows]
 
     def checked(index):
         group, checks = rows[index]
         row = run_spec(spec, n_examples, seed_value, checks)  # a crash while drawing is a failing row
-        row.name, row.rerun = f"{cls.__name__} {group}", f"{rerun} --seed {seed_value} --examples {n_examples}"
+        row.name, row.rerun = f"{cls.__name__} {group}", rerun(seed_value, n_examples)
         first, *report = format_row(row, failed="FAIL" if counted[index] else "advice").split("\n")
-        said = [checked_line(group, checks, spec, adaptation, strict)]
+        said = [checked_line(group, checks, spec, adaptation, strict, strict_name)]
         if group == ADVICE and not row.passed:
             failed = {c.by or c.check for c in [*row.failures, *row.results] if not c.ok} | row.caught_by
             said += [f"    to change ({name}): {advice}" for name, advice in ADVISED.items() if name in failed]
@@ -254,13 +264,19 @@ def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=F
     passed, advised = True, False
     # torch is imported by the row that runs the twin, in its own process, while the others run
     for index, (text, row_passed) in enumerate(ordered(checked, len(rows), jobs)):
-        print(text, flush=True)
+        emit(text)
         passed = passed and (row_passed or not counted[index])
         advised = advised or not row_passed
     verdict = "passes" if passed else "fails"
-    print(f"{name} {verdict} the checks of {like} (seed {seed_value}, {n_examples} examples per row)"
-          + ("; see the advice above (--strict counts it)" if passed and advised else ""))
+    emit(f"{name} {verdict} the checks of {like} (seed {seed_value}, {n_examples} examples per row)"
+         + (f"; see the advice above ({strict_name} counts it)" if passed and advised else ""))
     return passed
+
+
+def _command_rerun(command):
+    def rerun(seed, examples):
+        return f"{command} --seed {seed} --examples {examples}"
+    return rerun
 
 
 def _restricted_variant(spec, like, fixed, ranges):
