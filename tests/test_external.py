@@ -166,6 +166,8 @@ ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
     ("TimeRNNLists", "SimpleRNN", ["TimeRNNLists.forward takes no h0: checked like SimpleRNN-no-h0",
                                    "param W_h = TimeRNNLists.params[1] (n_nodes, n_nodes) (the array passed as W_h)",
                                    "not checked: h0 (TimeRNNLists.forward takes none)"]),
+    ("RNNCellReturnsBoth", "SimpleRNNCell", ["arguments: h_prev is h, dh_next is dout",
+                                             "for input x, input h, param W_x, param W_h, param B"]),
     ("EmbeddingAttributeAndList", "Embedding", ["param W = EmbeddingAttributeAndList.params[0] (n_embeddings, dim) "
                                                 "(the array passed as W); gradient EmbeddingAttributeAndList.grads[0]"]),
     ("DropoutGlobalNotInverted", "Dropout", [
@@ -183,6 +185,8 @@ ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
                                               "affine_backward(dout, cache)", "w is W, b is B"]),
     ("rnn_forward,rnn_backward", "SimpleRNN", ["dx, dh0, dW_x, dW_h, dB = rnn_backward(dout, cache)",
                                                "Wx is W_x, Wh is W_h, b is B"]),
+    ("rnn_step_forward,rnn_step_backward", "SimpleRNNCell", ["dx, dh, dW_x, dW_h, dB = rnn_step_backward(dout, "
+                                                             "cache)", "prev_h is h"]),
     ("lstm_forward,lstm_backward", "LSTM", ["lstm_forward takes no c0: checked like LSTM-no-c0",
                                             "not checked: c0 (lstm_forward takes none)",
                                             "gate order i, f, o, g (PyTorch's: i, f, g, o), a convention"]),
@@ -205,9 +209,11 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("TimeLSTMForgetFirstNoForgetCarry", "LSTM", "param W_x"),
     ("EmbeddingAttributeAndListRepeatsLost", "Embedding", "param W"),
     ("DropoutGlobalNotInvertedNewMask", "Dropout", "input x"),
+    ("RNNCellReturnsBothSkipsTanh", "SimpleRNNCell", "input h"),
 ]] + [(PAIRS, *case) for case in [
     ("affine_forward,affine_backward_wrong", "FC", "param B"),
     ("rnn_forward,rnn_backward_wrong", "SimpleRNN", "input h0"),
+    ("rnn_step_forward,rnn_step_backward_wrong", "SimpleRNNCell", "param W_h"),
     ("lstm_forward,lstm_backward_wrong", "LSTM", "param W_x"),
 ]])
 def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cls, like, wrong):

@@ -108,6 +108,20 @@ GRU = Twin(
 )
 
 
+
+def _cell(twin, module):
+    """The twin of a one-step cell from its sequence layer's: nn.RNNCell and nn.GRUCell name
+    their parameters as nn.RNN does, without the layer suffix "_l0"."""
+    def renamed(g):
+        return {f"{k}_l0": v for k, v in g.items()}
+    return Twin(module=module,
+                load={k[:-len("_l0")]: f for k, f in twin.load.items()},
+                grads={k: (lambda g, f=f: f(renamed(g))) for k, f in twin.grads.items()})
+
+
+RNN_CELL = _cell(RNN, lambda c: nn.RNNCell(c["n_features"], c["n_nodes"], nonlinearity="tanh"))
+GRU_CELL = _cell(GRU, lambda c: nn.GRUCell(c["n_features"], c["n_nodes"]))
+
 def _conv(module_name):
     """Scratch's W is (in_channels, *kernel, out_channels), torch's (out_channels, in_channels,
     *kernel): the output axis moves from last to first."""

@@ -110,17 +110,25 @@ class Adapted:
                        for h in holders}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
+    wrt = ()  # the spec's differentiable inputs, in order (set per check by _adapted_build)
+
     @property
     def dinputs(self):
-        return getattr(self.layer, "dinputs", {})
+        returned = getattr(self, "_returned", None)  # backward returned them all: (dx, dh)
+        return returned if returned is not None else getattr(self.layer, "dinputs", {})
 
     def forward(self, **inputs):
         return self._call("forward", *inputs.values())
 
     def backward(self, *dout):
         self.recorder.calls.clear()
+        self._returned = None
         dx = self._call("backward", *dout)
         self.grads = {h.param: self._gradient(h) for h in self.holders}
+        if isinstance(dx, tuple) and len(self.wrt) > 1 and len(dx) == len(self.wrt):
+            # a cell's backward(dh_next) -> (dx, dh_prev): every input's gradient, by position
+            self._returned = dict(zip(self.wrt[1:], dx[1:]))
+            dx = dx[0]
         return dx
 
     def _call(self, method, *args):
@@ -320,7 +328,8 @@ def _gate_order(spec, config, shapes, cls, holders, renames):
 
 def _adapted_build(cls, spec, holders, renames, reorder=gates.IDENTITY):
     """config -> the user's layer built from it, in an Adapted subclass named after cls."""
-    adapter = type(cls.__name__, (Adapted,), {"__doc__": f"{cls.__name__} adapted to the layer contract"})
+    adapter = type(cls.__name__, (Adapted,), {"__doc__": f"{cls.__name__} adapted to the layer contract",
+                                              "wrt": tuple(spec.wrt)})
     watched = [h.grad for h in holders if isinstance(h, Attribute)]
 
     def build(config):
