@@ -41,7 +41,7 @@ LAYERS = [
     ("dlfs2", "common/time_layers.py", "TimeEmbedding", "Embedding", ()),
     ("dlfs2", "common/time_layers.py", "TimeAffine", "TimeFC", ()),
     ("dlfs2", "common/time_layers.py", "TimeDropout", "Dropout", ()),
-    ("dlfs2", "common/time_layers.py", "TimeSoftmaxWithLoss", "SoftmaxCrossEntropy", ()),
+    ("dlfs2", "common/time_layers.py", "TimeSoftmaxWithLoss", "TimeSoftmaxCrossEntropy", ()),
     ("cs231n", "assignment2/cs231n/layers.py", "affine_forward,affine_backward", "FC", ()),
     ("cs231n", "assignment2/cs231n/layers.py", "relu_forward,relu_backward", "ReLU", ()),
     ("cs231n", "assignment3/cs231n/rnn_layers.py", "rnn_step_forward,rnn_step_backward", "SimpleRNNCell", ()),

@@ -6,7 +6,7 @@ from .dense import FC, TimeFC
 from .embedding import Embedding
 from .gated import GRU, LSTM
 from .initializers import HeInitializer, SimpleInitializer, XavierInitializer
-from .losses import MSELoss, SoftmaxCrossEntropy
+from .losses import MSELoss, SoftmaxCrossEntropy, TimeSoftmaxCrossEntropy
 from .models import ScratchRNNClassifier, Sequential
 from .normalization import BatchNorm1d, LayerNorm
 from .optimizers import SGD, AdaGrad, Adam, Momentum, RMSProp
@@ -19,7 +19,7 @@ __all__ = [
     "FC", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "SimpleRNN",
     "GRU", "LSTM", "SimpleRNNCell", "GRUCell", "Flatten", "TimeFC", "Embedding", "LayerNorm", "BatchNorm1d",
     "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d",
-    "SoftmaxCrossEntropy", "MSELoss",
+    "SoftmaxCrossEntropy", "TimeSoftmaxCrossEntropy", "MSELoss",
     "SimpleInitializer", "XavierInitializer", "HeInitializer",
     "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam",
     "Sequential", "ScratchRNNClassifier",

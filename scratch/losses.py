@@ -53,6 +53,34 @@ class SoftmaxCrossEntropy:
         return probs
 
 
+class TimeSoftmaxCrossEntropy(SoftmaxCrossEntropy):
+    """SoftmaxCrossEntropy at every time step: the mean over every (sample, step) of
+    -sum(t * log softmax(scores)), like nn.CrossEntropyLoss on the steps flattened.
+
+    scores: (batch, seq_len, n_classes). targets: integer labels (batch, seq_len), or class
+    probabilities (batch, seq_len, n_classes). backward() -> dscores, (batch, seq_len, n_classes).
+    """
+
+    def forward(self, scores, targets):
+        scores = as_array(self, "scores", scores)
+        expect_shape(self, "scores", scores, ("batch", "seq_len", "n_classes"))
+        if not isinstance(targets, np.ndarray):
+            raise TypeError(f"{type(self).__name__}: targets must be a numpy array, got {type(targets).__name__}")
+        steps, n_classes = scores.shape[:2], scores.shape[2]
+        labels = targets.ndim == 2
+        if labels and targets.dtype.kind not in "iu":
+            raise TypeError(f"{type(self).__name__}: 2-D targets must be integer labels, got dtype {targets.dtype}")
+        expect_shape(self, "targets", targets, steps if labels else (*steps, n_classes),
+                     note=" (batch and seq_len as in scores)")
+        flat = targets.reshape(-1) if labels else targets.reshape(-1, n_classes)
+        loss = super().forward(scores.reshape(-1, n_classes), flat)
+        self._shape = scores.shape
+        return loss
+
+    def backward(self):
+        return super().backward().reshape(self._shape)
+
+
 class MSELoss:
     """Mean over all elements of (predictions - targets)**2, like nn.MSELoss().
 

@@ -153,6 +153,10 @@ BATCH_NORM_TRAIN = Twin(module=_batch_norm, load=LAYER_NORM.load, grads=LAYER_NO
 BATCH_NORM_EVAL = Twin(module=lambda c: _batch_norm(c, warm_up_batches(c)).eval(),
                        load=LAYER_NORM.load, grads=LAYER_NORM.grads)
 CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())
+# nn.CrossEntropyLoss takes the classes on axis 1 of a 3-d input; the steps flattened instead
+TIME_CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss(),
+                          call=lambda module, c, scores, targets: module(scores.reshape(-1, scores.shape[-1]),
+                                                                         targets.reshape(-1)))
 MSE = Twin(module=lambda c: nn.MSELoss())
 
 
