@@ -1,6 +1,6 @@
 """From-scratch NumPy layers whose backward passes are exact vector-Jacobian products."""
 from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .cells import GRUCell, SimpleRNNCell
+from .cells import GRUCell, LSTMCell, SimpleRNNCell
 from .conv import Conv1d, Conv2d
 from .dense import FC, TimeFC
 from .embedding import Embedding
@@ -17,7 +17,7 @@ from .reshape import Flatten
 
 __all__ = [
     "FC", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "SimpleRNN",
-    "GRU", "LSTM", "SimpleRNNCell", "GRUCell", "Flatten", "TimeFC", "Embedding", "LayerNorm", "BatchNorm1d",
+    "GRU", "LSTM", "SimpleRNNCell", "GRUCell", "LSTMCell", "Flatten", "TimeFC", "Embedding", "LayerNorm", "BatchNorm1d",
     "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d",
     "SoftmaxCrossEntropy", "TimeSoftmaxCrossEntropy", "MSELoss",
     "SimpleInitializer", "XavierInitializer", "HeInitializer",

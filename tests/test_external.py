@@ -168,6 +168,9 @@ ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
                                    "not checked: h0 (TimeRNNLists.forward takes none)"]),
     ("RNNCellReturnsBoth", "SimpleRNNCell", ["arguments: h_prev is h, dh_next is dout",
                                              "for input x, input h, param W_x, param W_h, param B"]),
+    ("LSTMCellForgetFirst", "LSTMCell", ["arguments: h_prev is h, c_prev is c, dh_next is dh, dc_next is dc",
+                                         "gate order f, g, i, o (PyTorch's: i, f, g, o), a convention",
+                                         "for input x, input h, input c, param W_x, param W_h, param B"]),
     ("EmbeddingAttributeAndList", "Embedding", ["param W = EmbeddingAttributeAndList.params[0] (n_embeddings, dim) "
                                                 "(the array passed as W); gradient EmbeddingAttributeAndList.grads[0]"]),
     ("DropoutGlobalNotInverted", "Dropout", [
@@ -187,6 +190,9 @@ ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
                                                "Wx is W_x, Wh is W_h, b is B"]),
     ("rnn_step_forward,rnn_step_backward", "SimpleRNNCell", ["dx, dh, dW_x, dW_h, dB = rnn_step_backward(dout, "
                                                              "cache)", "prev_h is h"]),
+    ("lstm_step_forward,lstm_step_backward", "LSTMCell", [
+        "function pair: h, c, cache = lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b); dx, dh, dc, dW_x, dW_h, dB = "
+        "lstm_step_backward(dh, dc, cache)", "gate order i, f, o, g (PyTorch's: i, f, g, o), a convention"]),
     ("lstm_forward,lstm_backward", "LSTM", ["lstm_forward takes no c0: checked like LSTM-no-c0",
                                             "not checked: c0 (lstm_forward takes none)",
                                             "gate order i, f, o, g (PyTorch's: i, f, g, o), a convention"]),
@@ -210,10 +216,12 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("EmbeddingAttributeAndListRepeatsLost", "Embedding", "param W"),
     ("DropoutGlobalNotInvertedNewMask", "Dropout", "input x"),
     ("RNNCellReturnsBothSkipsTanh", "SimpleRNNCell", "input h"),
+    ("LSTMCellForgetFirstNoForget", "LSTMCell", "input c"),
 ]] + [(PAIRS, *case) for case in [
     ("affine_forward,affine_backward_wrong", "FC", "param B"),
     ("rnn_forward,rnn_backward_wrong", "SimpleRNN", "input h0"),
     ("rnn_step_forward,rnn_step_backward_wrong", "SimpleRNNCell", "param W_h"),
+    ("lstm_step_forward,lstm_step_backward_wrong", "LSTMCell", "input c"),
     ("lstm_forward,lstm_backward_wrong", "LSTM", "param W_x"),
 ]])
 def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cls, like, wrong):

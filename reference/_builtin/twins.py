@@ -7,6 +7,8 @@ cross over. The map owns every convention difference, in one place:
     bias_ih and zeros into bias_hh; d(loss)/dB is then the gradient of bias_ih.
 Test bodies never transpose.
 """
+import dataclasses
+
 import numpy as np
 
 from .._spec.twin import Twin
@@ -121,6 +123,8 @@ def _cell(twin, module):
 
 RNN_CELL = _cell(RNN, lambda c: nn.RNNCell(c["n_features"], c["n_nodes"], nonlinearity="tanh"))
 GRU_CELL = _cell(GRU, lambda c: nn.GRUCell(c["n_features"], c["n_nodes"]))
+LSTM_CELL = dataclasses.replace(_cell(LSTM, lambda c: nn.LSTMCell(c["n_features"], c["n_nodes"])),
+                                call=lambda module, config, x, h, c: torch.cat(module(x, (h, c)), dim=-1))
 
 def _conv(module_name):
     """Scratch's W is (in_channels, *kernel, out_channels), torch's (out_channels, in_channels,

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from .._spec.spec import Floats, Labels, OneHot
 from .compare import rule
 from .crash import raised
+from .outputs import built
 
 # Every dimension (batch, seq_len, features, nodes, classes) is drawn independently,
 # so 1 is common and unequal sizes are the rule: a transpose or a wrong reduction
@@ -189,7 +190,7 @@ def examples(draw, spec):
     config["seed"] = seed
     config["rng"] = np.random.default_rng(seed)
     try:
-        layer = spec.build(config)
+        layer = built(spec, config)
     except Exception as exc:  # noqa: BLE001 - the layer's failure at these sizes is the finding
         return _unbuilt(spec, config, seed, None, {}, "building the layer", exc)
     if not spec.wrt and not layer.params:

@@ -66,7 +66,8 @@ def argument_names(layer, spec):
         own = [p.name for p in inspect.signature(getattr(layer, method)).parameters.values()
                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         return list(zip(own, spec_names))
-    return {"forward": names("forward", list(spec.inputs)), "backward": names("backward", ["dout"])}
+    upstream = [f"d{k}" for k in spec.outputs] or ["dout"]
+    return {"forward": names("forward", list(spec.inputs)), "backward": names("backward", upstream)}
 
 
 def find_bindings(layer, shapes, spec_name, passed):

@@ -295,7 +295,8 @@ def _pair_class(pair, spec):
     if names is None:
         names = list(param_shapes(spec, probe_config(spec)))
     inputs = list(spec.inputs)
-    return pairs.pair_class(*pair, names, inputs, spec.wrt), pairs.describe(*pair, names, inputs, spec.wrt)
+    return (pairs.pair_class(*pair, names, inputs, spec.wrt, spec.outputs),
+            pairs.describe(*pair, names, inputs, spec.wrt, spec.outputs))
 
 
 def main(argv):

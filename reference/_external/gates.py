@@ -21,7 +21,8 @@ import scratch
 from .._builtin.twins import GATE_ORDER
 from .construction import probe_inputs
 
-GATES = {scratch.LSTM: GATE_ORDER["LSTM"], scratch.GRU: GATE_ORDER["GRU"]}
+GATES = {scratch.LSTM: GATE_ORDER["LSTM"], scratch.GRU: GATE_ORDER["GRU"],
+         scratch.LSTMCell: GATE_ORDER["LSTM"], scratch.GRUCell: GATE_ORDER["GRU"]}
 
 
 def gate_names(spec):

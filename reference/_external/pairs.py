@@ -47,13 +47,17 @@ def binding(forward_fn, param_names, input_names):
     return weights, list(zip(inputs, input_names))
 
 
-def pair_class(forward_fn, backward_fn, param_names, input_names, wrt=None):
+def pair_class(forward_fn, backward_fn, param_names, input_names, wrt=None, outputs=()):
     """A class over the pair: __init__(<forward's weight arguments>), params and grads dicts
     keyed by the spec's names, forward(<forward's inputs>) and backward(dout). wrt: the
-    differentiable inputs (backward returns their gradients, or none of them)."""
+    differentiable inputs (backward returns their gradients, or none of them). outputs: the
+    names of forward's outputs where it returns several (CS231n's lstm_step_forward returns
+    (next_h, next_c, cache)); backward then takes one upstream each, then the cache."""
     weights, inputs = binding(forward_fn, param_names, input_names)
     differentiable = [(own, name) for own, name in inputs if wrt is None or name in wrt]
     owner = f"{forward_fn.__name__},{backward_fn.__name__}"
+    n_outputs, returned = max(1, len(outputs)), ", ".join(outputs or ["out"])
+    upstream = [f"d{k}" for k in outputs] or ["dout"]
 
     def __init__(self, *values):
         self.params = {param: np.asarray(value) for (_, param), value in zip(weights, values)}
@@ -64,15 +68,15 @@ def pair_class(forward_fn, backward_fn, param_names, input_names, wrt=None):
         given = {**dict(zip([name for _, name in inputs], args)), **named}
         result = forward_fn(**{own: given[name] for own, name in inputs},
                             **{own: self.params[param] for own, param in weights})
-        if not (isinstance(result, tuple) and len(result) == 2):
-            raise TypeError(f"{forward_fn.__name__} returned {_what(result)}, not (out, cache)")
-        out, self._cache = result
-        return out
+        if not (isinstance(result, tuple) and len(result) == n_outputs + 1):
+            raise TypeError(f"{forward_fn.__name__} returned {_what(result)}, not ({returned}, cache)")
+        *out, self._cache = result
+        return out[0] if n_outputs == 1 else tuple(out)
 
-    def backward(self, dout):
+    def backward(self, *dout):
         if self._cache is None:
             raise RuntimeError(f"{owner}: backward before forward (no cache)")
-        result = backward_fn(dout, self._cache)
+        result = backward_fn(*dout, self._cache)
         grads = list(result) if isinstance(result, (tuple, list)) else [result]
         n_inputs = len(grads) - len(weights)
         if n_inputs not in (0, len(differentiable)):
@@ -90,21 +94,23 @@ def pair_class(forward_fn, backward_fn, param_names, input_names, wrt=None):
                                        + [arg(own, arg.POSITIONAL_ONLY) for own, _ in weights])
     forward.__signature__ = signature([arg("self", arg.POSITIONAL_ONLY)]
                                       + [arg(name, arg.POSITIONAL_OR_KEYWORD) for _, name in inputs])
-    backward.__signature__ = signature([arg("self", arg.POSITIONAL_ONLY), arg("dout", arg.POSITIONAL_ONLY)])
+    backward.__signature__ = signature([arg("self", arg.POSITIONAL_ONLY)]
+                                       + [arg(name, arg.POSITIONAL_ONLY) for name in upstream])
     cls = type(owner, (), {"__init__": __init__, "forward": forward, "backward": backward,
                            "__doc__": f"{owner}: a function pair in the layer contract"})
     cls.__module__ = forward_fn.__module__
     return cls
 
 
-def describe(forward_fn, backward_fn, param_names, input_names, wrt):
+def describe(forward_fn, backward_fn, param_names, input_names, wrt, outputs=()):
     """The notes saying how the pair was bound; wrt: the differentiable inputs."""
     weights, inputs = binding(forward_fn, param_names, input_names)
     fwd_args = ", ".join(a.name for a in _arguments(forward_fn))
     renamed = [f"{own} is {name}" for own, name in inputs + weights if own != name]
     grads = [f"d{name}" for _, name in inputs if name in wrt] + [f"d{param}" for _, param in weights]
-    return [f"function pair: out, cache = {forward_fn.__name__}({fwd_args}); "
-            f"{', '.join(grads)} = {backward_fn.__name__}(dout, cache)",
+    returned, upstream = ", ".join(outputs or ["out"]), ", ".join([f"d{k}" for k in outputs] or ["dout"])
+    return [f"function pair: {returned}, cache = {forward_fn.__name__}({fwd_args}); "
+            f"{', '.join(grads)} = {backward_fn.__name__}({upstream}, cache)",
             "bound by name (weights) and position (inputs, then the gradients: the inputs' first)"
             + (f": {', '.join(renamed)}" if renamed else "")]
 

@@ -8,6 +8,7 @@ import copy
 
 import numpy as np
 
+from .._engine.outputs import built
 from .._engine.strategies import Example, freeze_randomness
 
 MAX_PRINTED = 400  # elements; beyond this the snippet reruns by seed instead
@@ -16,7 +17,7 @@ MAX_PRINTED = 400  # elements; beyond this the snippet reruns by seed instead
 def build_example(spec, sizes, seed, params, args):
     """The Example hypothesis would have drawn with these values (same G, same masks)."""
     config = {**sizes, "seed": seed, "rng": np.random.default_rng(seed)}
-    layer = spec.build(config)
+    layer = built(spec, config)
     for name, value in params.items():
         layer.params[name][...] = value
     probe = copy.deepcopy(layer)
@@ -30,7 +31,7 @@ def example_at(spec, sizes, seed=0):
     """An Example at fixed sizes (benchmarks, size-specific tests): parameters uniform in
     [-0.5, 0.5], Floats inputs uniform in [-1, 1], float64."""
     rng = np.random.default_rng(seed)
-    layer = spec.build({**sizes, "seed": seed, "rng": rng})
+    layer = built(spec, {**sizes, "seed": seed, "rng": rng})
     params = {k: rng.uniform(-0.5, 0.5, v.shape) for k, v in layer.params.items()}
     args = {k: rng.uniform(-1, 1, tuple(sizes[d] for d in decl.dims)) for k, decl in spec.inputs.items()}
     return build_example(spec, sizes, seed, params, args)

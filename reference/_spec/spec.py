@@ -106,6 +106,10 @@ class Spec:
     dtype: "float64", or "float32" for a layer that computes in float32 whatever it is
       given (float32 buffers): its outputs and gradients may be float32, and it is judged
       at float32 precision (tolerances.py), a coarser check.
+    outputs: for a layer whose forward returns several arrays (an LSTM cell's (h, c)), their
+      names; backward then takes one upstream per output, in that order. The checks see the
+      outputs side by side on the last axis (reference/_engine/outputs.py). The rejection of
+      a bad upstream is not checked for such a layer.
     """
 
     name: str
@@ -121,6 +125,7 @@ class Spec:
     loss: bool = False
     independent_samples: bool = False
     dtype: str = "float64"
+    outputs: tuple = ()
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -137,6 +142,10 @@ class Spec:
             raise TypeError(f"Spec {self.name}: inputs {bad} must be Floats, FloatTargets, Labels or OneHot")
         if self.dtype not in ("float64", "float32"):
             raise ValueError(f"Spec {self.name}: dtype must be 'float64' or 'float32', got {self.dtype!r}")
+        if self.outputs and (not isinstance(self.outputs, tuple) or len(self.outputs) < 2
+                             or not all(isinstance(k, str) and k for k in self.outputs)):
+            raise ValueError(f"Spec {self.name}: outputs must name each of forward's outputs, two or more "
+                             f"(('h', 'c')), got {self.outputs!r}")
         if self.tolerance is not None and not self.tolerance_reason:
             raise ValueError(f"spec {self.name}: a tolerance override needs a tolerance_reason")
         if self.build is None:
