@@ -16,6 +16,8 @@ REPOSITORIES = {
     "dlfs1": ("oreilly-japan/deep-learning-from-scratch", "07b11618"),
     "dlfs2": ("oreilly-japan/deep-learning-from-scratch-2", "842ae31c"),
     "cs231n": ("0809zheng/CS231n-assignment2019", "3f5c8539"),
+    "numpy-ml": ("ddbourgin/numpy-ml", "b0359af5"),
+    "lstm_from_scratch": ("gstechgeek/LSTM_from_scratch", "2887873f"),
 }
 # (short, file, FORWARD,BACKWARD or CLASS, --like, more options)
 LAYERS = [
@@ -52,6 +54,11 @@ LAYERS = [
     ("cs231n", "assignment3/cs231n/rnn_layers.py", "temporal_affine_forward,temporal_affine_backward", "TimeFC", ()),
     ("cs231n", "assignment3/cs231n/rnn_layers.py", "word_embedding_forward,word_embedding_backward", "Embedding",
      ()),
+    ("numpy-ml", "numpy_ml/neural_nets/layers/layers.py", "FullyConnected", "FC", ()),
+    ("numpy-ml", "numpy_ml/neural_nets/layers/layers.py", "RNNCell", "SimpleRNNCell", ()),
+    ("numpy-ml", "numpy_ml/neural_nets/layers/layers.py", "LSTMCell", "LSTMCell", ()),
+    ("lstm_from_scratch", "lstm_archs.py", "LSTM", "LSTM", ()),
+    ("lstm_from_scratch", "lstm_archs.py", "GRU", "GRU", ()),
 ]
 CONVENTIONS = ("gate order", "float32", "not inverted", "computes in float32", "draws restricted")
 
