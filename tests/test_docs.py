@@ -22,7 +22,7 @@ def test_every_link_resolves_inside_the_repository(page):
 
 
 def test_the_readme_is_a_front_page():
-    assert len((ROOT / "README.md").read_text().splitlines()) <= 230  # docs/decisions.md
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 290  # docs/decisions.md
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
