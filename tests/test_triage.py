@@ -97,6 +97,14 @@ def test_a_tensor_checked_in_the_joint_directions_is_judged_by_them():
     assert verdicts["input x"] == triage.FORWARD and verdicts["param W"] == triage.FORWARD
 
 
+@pytest.mark.parametrize("factor, said", [
+    (3.0, "sqrt(dim) (dim=9): the scale by 1/sqrt(dim) is missing here"),
+    (1 / 3.0, "1/sqrt(dim) (dim=9): an extra scale by 1/sqrt(dim)"),
+])
+def test_a_factor_of_the_square_root_of_a_size_is_named(factor, said):
+    assert said in hint(TRUE * factor, TRUE, (), {"dim": 9, "batch": 2})
+
+
 def test_a_factor_shared_by_several_sizes_names_them_all():
     found = hint(TRUE / 2, TRUE, (), {"n_in": 2, "batch": 2})
     assert "1/batch (batch=2; n_in is also 2)" in found

@@ -71,10 +71,15 @@ def _name_factor(factor, sizes):
         return "the sign is flipped"
     # The batch first: dividing by it inside a layer is the usual mistake.
     names = sorted((k for k, n in sizes.items() if isinstance(n, int) and n >= 2), key=lambda k: k != "batch")
-    for inverse, template in ((True, "1/{name} ({name}={n}{also}): divided by the {name} inside the layer "
-                                     "(the loss averages, not the layer)"),
-                              (False, "{name} ({name}={n}{also}): an average over the {name} is missing")):
-        matches = [k for k in names if abs((factor * sizes[k] if inverse else factor / sizes[k]) - 1.0) < 1e-6]
+    for inverse, power, template in (
+            (True, 1, "1/{name} ({name}={n}{also}): divided by the {name} inside the layer "
+                      "(the loss averages, not the layer)"),
+            (False, 1, "{name} ({name}={n}{also}): an average over the {name} is missing"),
+            (True, 0.5, "1/sqrt({name}) ({name}={n}{also}): an extra scale by 1/sqrt({name}) (applied twice?)"),
+            (False, 0.5, "sqrt({name}) ({name}={n}{also}): the scale by 1/sqrt({name}) is missing here (an "
+                         "attention's 1/sqrt(d_k)?)")):
+        matches = [k for k in names
+                   if abs((factor * sizes[k] ** power if inverse else factor / sizes[k] ** power) - 1.0) < 1e-6]
         if matches:
             name, n = matches[0], sizes[matches[0]]
             also = "".join(f"; {k} is also {n}" for k in matches[1:])
