@@ -48,7 +48,8 @@ LAYERS = [
     ("cs231n", "assignment3/cs231n/rnn_layers.py", "word_embedding_forward,word_embedding_backward", "Embedding",
      ()),
 ]
-CONVENTIONS = ("gate order", "float32", "not inverted", "computes in float32", "draws restricted")
+CONVENTIONS = ("gate order", "float32", "not inverted", "computes in float32", "draws restricted",
+               "a convention: the twin uses it")
 
 
 def what_it_says(status, out):
