@@ -377,13 +377,13 @@ def test_a_batch_norm_with_another_eps_is_named_as_a_convention(capsys):
 def test_a_batch_norm_at_pytorchs_eps_says_nothing_about_eps(capsys):
     status, out, err = check(capsys, ELSEWHERE, "BatchNormTorchEps", "BatchNorm1d")
     assert status == 0, out + err
-    assert "eps" not in out
+    assert "\n  eps " not in out  # no note
 
 
 def test_a_batch_norm_whose_forward_is_wrong_gets_no_eps(capsys):
     status, out, _ = check(capsys, ELSEWHERE, "BatchNormEps1e6UnbiasedVar", "BatchNorm1d")
     assert status == 1
-    assert "eps" not in out
+    assert "\n  eps " not in out  # no note
     assert "elsewhere.BatchNormEps1e6UnbiasedVar: output: the forward output differs from PyTorch's" in out
 
 
@@ -391,3 +391,15 @@ def test_a_layer_norm_with_another_eps_is_named_as_a_convention(capsys):
     status, out, err = check(capsys, ELSEWHERE, "LayerNormEps1e6", "LayerNorm")
     assert status == 0, out + err
     assert EPS_NOTE in out
+
+
+def test_a_batch_norms_running_statistics_are_said_where_they_are_not_pytorchs(capsys):
+    status, out, err = check(capsys, ELSEWHERE, "BatchNormEps1e6Running", "BatchNorm1d")
+    assert status == 0, out + err
+    assert ("momentum 0.9 is what the running statistics keep, r = 0.9 r + 0.1 batch's (PyTorch's momentum is "
+            "what they take: 0.1); the running variance follows the biased batch variance (PyTorch's: the "
+            "unbiased): evaluation mode's conventions, not checked") in out
+    status, out, err = check(capsys, Path(__file__).parents[1] / "scratch" / "normalization.py", "BatchNorm1d",
+                             "BatchNorm1d")
+    assert status == 0, out + err
+    assert "evaluation mode's conventions" not in out and "\n  eps " not in out

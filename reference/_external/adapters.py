@@ -255,6 +255,8 @@ def adapt(cls, spec, registered, name):
         if eps is not None:
             adapted = dataclasses.replace(adapted, twin=norm.twin(eps))
             notes.append(norms.note(eps))
+        said = norms.momentum_note(adapted, config) if norm.axis == 0 else None
+        notes += [said] if said else []
     narrow = float32_results(adapted, config)
     if narrow:
         notes.append(f"float32 buffers ({', '.join(narrow)} float32 for float64 input): checked at float32 "

@@ -85,3 +85,45 @@ def _solved(x, out, gamma, beta, axis):
 
 def note(eps):
     return f"eps {eps:g} (PyTorch's: {TORCH_EPS:g}), a convention: the twin uses it"
+
+
+def momentum_note(spec, config):
+    """What of a batch norm's running statistics is not PyTorch's, from two training forwards,
+    or None: a `momentum` attribute that is what they keep (r = m r + (1 - m) batch's, DLFS's
+    convention; PyTorch's momentum is 1 - m), a running variance of the biased batch
+    variance (PyTorch's follows the unbiased). Said only if they follow r = m r + (1 - m)
+    batch's for one m, and not checked: the gradient checks run in training mode only."""
+    rng = np.random.default_rng(1)
+    name = next(iter(spec.inputs))
+    batches = [probe_inputs(spec, config, rng)[name] for _ in range(2)]
+    try:
+        layer = spec.build(config)
+        (mean1, var1), (mean2, var2) = (_running(layer, name, batch) for batch in batches)
+        momentum = getattr(getattr(layer, "layer", layer), "momentum", None)
+    except Exception:  # noqa: BLE001 - a layer without running statistics: nothing to say
+        return None
+    batch = batches[1]
+    m = (mean2 - batch.mean(axis=0)) / (mean1 - batch.mean(axis=0))
+    if not (np.allclose(m, m[0], rtol=1e-9, atol=0) and 0.0 < m[0] < 1.0):
+        return None
+    m = float(f"{m[0]:.6g}")
+    follows = [ddof for ddof in (0, 1)
+               if np.allclose(var2, m * var1 + (1 - m) * batch.var(axis=0, ddof=ddof), rtol=1e-9, atol=0)]
+    said = []
+    if isinstance(momentum, (int, float)) and np.isclose(momentum, m, rtol=1e-9, atol=0) and m != 0.5:
+        said.append(f"momentum {m:g} is what the running statistics keep, r = {m:g} r + {1 - m:g} batch's "
+                    f"(PyTorch's momentum is what they take: {1 - m:g})")
+    if follows == [0]:
+        said.append("the running variance follows the biased batch variance (PyTorch's: the unbiased)")
+    if not said:
+        return None
+    return "; ".join(said) + ": evaluation mode's conventions, not checked (the checks are training mode)"
+
+
+def _running(layer, name, batch):
+    """(running_mean, running_var) copies after a training forward on `batch` (of the user's
+    layer behind an Adapted wrapper, or the layer itself)."""
+    layer.forward(**{name: batch})
+    inner = getattr(layer, "layer", layer)
+    return (np.array(inner.running_mean, dtype=np.float64).reshape(-1),
+            np.array(inner.running_var, dtype=np.float64).reshape(-1))
