@@ -60,7 +60,8 @@ LAYERS = [
     ("lstm_from_scratch", "lstm_archs.py", "LSTM", "LSTM", ()),
     ("lstm_from_scratch", "lstm_archs.py", "GRU", "GRU", ()),
 ]
-CONVENTIONS = ("gate order", "float32", "not inverted", "computes in float32", "draws restricted")
+CONVENTIONS = ("gate order", "float32", "not inverted", "computes in float32", "draws restricted",
+               "a convention: the twin uses it")
 
 
 def what_it_says(status, out):

@@ -373,3 +373,47 @@ def test_one_gradient_element_1_percent_off_in_a_float32_layer_fails(capsys):
     assert ("elsewhere.TimeRNNFloat32OneElement: param W_x: backward disagrees with PyTorch, whose forward output "
             "agrees with the layer's; finite differences at float32 precision are too coarse") in out
     assert "at (0, 0): analytic=" in out
+
+
+EPS_NOTE = "eps 1e-06 (PyTorch's: 1e-05), a convention: the twin uses it"
+
+
+def test_a_batch_norm_with_another_eps_is_named_as_a_convention(capsys):
+    status, out, err = check(capsys, ELSEWHERE, "BatchNormEps1e6", "BatchNorm1d")
+    assert status == 0, out + err
+    assert EPS_NOTE in out
+    status, out, _ = check(capsys, ELSEWHERE, "BatchNormEps1e6WrongDx", "BatchNorm1d")
+    assert status == 1
+    assert "elsewhere.BatchNormEps1e6WrongDx: input x: backward disagrees with both" in out
+    assert "param gamma:" not in out and "output:" not in out  # the eps's twin: only dx is wrong
+
+
+def test_a_batch_norm_at_pytorchs_eps_says_nothing_about_eps(capsys):
+    status, out, err = check(capsys, ELSEWHERE, "BatchNormTorchEps", "BatchNorm1d")
+    assert status == 0, out + err
+    assert "\n  eps " not in out  # no note
+
+
+def test_a_batch_norm_whose_forward_is_wrong_gets_no_eps(capsys):
+    status, out, _ = check(capsys, ELSEWHERE, "BatchNormEps1e6UnbiasedVar", "BatchNorm1d")
+    assert status == 1
+    assert "\n  eps " not in out  # no note
+    assert "elsewhere.BatchNormEps1e6UnbiasedVar: output: the forward output differs from PyTorch's" in out
+
+
+def test_a_layer_norm_with_another_eps_is_named_as_a_convention(capsys):
+    status, out, err = check(capsys, ELSEWHERE, "LayerNormEps1e6", "LayerNorm")
+    assert status == 0, out + err
+    assert EPS_NOTE in out
+
+
+def test_a_batch_norms_running_statistics_are_said_where_they_are_not_pytorchs(capsys):
+    status, out, err = check(capsys, ELSEWHERE, "BatchNormEps1e6Running", "BatchNorm1d")
+    assert status == 0, out + err
+    assert ("momentum 0.9 is what the running statistics keep, r = 0.9 r + 0.1 batch's (PyTorch's momentum is "
+            "what they take: 0.1); the running variance follows the biased batch variance (PyTorch's: the "
+            "unbiased): evaluation mode's conventions, not checked") in out
+    status, out, err = check(capsys, Path(__file__).parents[1] / "scratch" / "normalization.py", "BatchNorm1d",
+                             "BatchNorm1d")
+    assert status == 0, out + err
+    assert "evaluation mode's conventions" not in out and "\n  eps " not in out

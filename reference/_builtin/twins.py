@@ -143,10 +143,11 @@ MAX_POOL2D = Twin(module=lambda c: nn.MaxPool2d(c["kernel_size"], c["stride"], c
 AVG_POOL2D = Twin(module=lambda c: nn.AvgPool2d(c["kernel_size"], c["stride"], c["padding"]))
 
 
-def _batch_norm(config, warm_up=()):
-    """nn.BatchNorm1d with scratch.BatchNorm1d's defaults, after training steps on `warm_up`;
-    running_mean and running_var are buffers, so the parameter map does not load them."""
-    module = nn.BatchNorm1d(config["n_features"], eps=1e-5, momentum=0.1).double()
+def _batch_norm(config, warm_up=(), eps=1e-5):
+    """nn.BatchNorm1d with scratch.BatchNorm1d's defaults (or another eps), after training
+    steps on `warm_up`; running_mean and running_var are buffers, so the parameter map does
+    not load them."""
+    module = nn.BatchNorm1d(config["n_features"], eps=eps, momentum=0.1).double()
     with torch.no_grad():
         for batch in warm_up:
             module(torch.from_numpy(batch))
@@ -154,6 +155,18 @@ def _batch_norm(config, warm_up=()):
 
 
 BATCH_NORM_TRAIN = Twin(module=_batch_norm, load=LAYER_NORM.load, grads=LAYER_NORM.grads)
+
+
+def batch_norm_train(eps):
+    """BATCH_NORM_TRAIN normalising with another eps (a layer written elsewhere, norms.py)."""
+    return dataclasses.replace(BATCH_NORM_TRAIN, module=lambda c: _batch_norm(c, eps=eps))
+
+
+def layer_norm(eps):
+    """LAYER_NORM normalising with another eps (a layer written elsewhere, norms.py)."""
+    return dataclasses.replace(LAYER_NORM, module=lambda c: nn.LayerNorm(c["n_features"], eps=eps))
+
+
 BATCH_NORM_EVAL = Twin(module=lambda c: _batch_norm(c, warm_up_batches(c)).eval(),
                        load=LAYER_NORM.load, grads=LAYER_NORM.grads)
 CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())

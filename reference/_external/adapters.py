@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import dropout, gates, losses
+from . import dropout, gates, losses, norms
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            param_names_cheaply, param_shapes, probe_config, probe_inputs)
 from .holders import Attribute, attribute_names, describe_arrays, find_holders
@@ -258,6 +258,14 @@ def adapt(cls, spec, registered, name):
         if eps is not None:
             adapted = dataclasses.replace(adapted, twin=losses.twin(eps))
             notes.append(losses.note(eps))
+    norm = norms.norm_of(fitted)
+    if norm is not None:
+        eps = norms.eps_found(adapted, config, norm)
+        if eps is not None:
+            adapted = dataclasses.replace(adapted, twin=norm.twin(eps))
+            notes.append(norms.note(eps))
+        said = norms.momentum_note(adapted, config) if norm.axis == 0 else None
+        notes += [said] if said else []
     narrow = float32_results(adapted, config)
     if narrow:
         notes.append(f"float32 buffers ({', '.join(narrow)} float32 for float64 input): checked at float32 "
