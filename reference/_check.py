@@ -41,7 +41,7 @@ def check(layer, like, *, examples=50, seed=0, fix=None, sizes=None, strict=Fals
     rows (default: 2 where there are 2 cores).
 
     Returns a CheckResult; raises ValueError (naming what is wrong) if the layer cannot be
-    loaded or adapted, or an argument is malformed.
+    loaded or adapted or a value is out of range, TypeError if an argument is of the wrong type.
     """
     from ._external import command, restrict
     from ._external.adapters import CannotAdapt

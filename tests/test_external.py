@@ -168,6 +168,7 @@ ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
                                    "not checked: h0 (TimeRNNLists.forward takes none)"]),
     ("RNNCellReturnsBoth", "SimpleRNNCell", ["arguments: h_prev is h, dh_next is dout",
                                              "for input x, input h, param W_x, param W_h, param B"]),
+    ("LSTMCellUpstreamCFirst", "LSTMCell", ["dc_next is dc, dh_next is dh"]),
     ("LSTMCellForgetFirst", "LSTMCell", ["arguments: h_prev is h, c_prev is c, dh_next is dh, dc_next is dc",
                                          "gate order f, g, i, o (PyTorch's: i, f, g, o), a convention",
                                          "for input x, input h, input c, param W_x, param W_h, param B"]),
@@ -229,6 +230,12 @@ def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cl
     assert status == 1
     assert row(out, f"{cls} gradients")[-1] == "FAIL"
     assert f"{path.stem}.{cls}: {wrong}: backward disagrees with both finite differences and PyTorch" in out
+
+
+def test_a_backward_returning_more_gradients_than_inputs_fails_saying_what_belongs(capsys):
+    status, out, _ = check(capsys, ELSEWHERE, "RNNCellReturnsThree", "SimpleRNNCell")
+    assert status == 1
+    assert "RNNCellReturnsThree.backward returned 3 values; expected the gradient of x alone, or one per input (x, h)" in out
 
 
 def test_a_layer_that_carries_state_between_calls_is_named_as_such_not_an_artefact(capsys):

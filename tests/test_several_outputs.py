@@ -50,3 +50,20 @@ def test_the_cell_is_one_step_of_the_sequence_layer():
         layer.params[k][...] = value
     x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
     np.testing.assert_allclose(cell.forward(x, h, c)[0], layer.forward(x[:, None], h, c)[:, 0], rtol=1e-12)
+
+
+def test_the_generators_of_a_layer_behind_the_outputs_adapter_are_reset_too():
+    from reference._engine.outputs import SideBySide
+    from reference._engine.strategies import freeze_randomness
+
+    class Noisy:
+        def __init__(self):
+            self.rng = np.random.default_rng(1)
+
+        def forward(self, x):
+            return x + self.rng.random(x.shape), x
+    layer, x = SideBySide(Noisy(), ("a", "b")), np.zeros((2, 3))
+    freeze_randomness(layer, 7)
+    first = layer.forward(x=x)
+    freeze_randomness(layer, 7)
+    np.testing.assert_array_equal(layer.forward(x=x), first)

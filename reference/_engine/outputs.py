@@ -59,4 +59,4 @@ class SideBySide:
 def _what(value):
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
-    return f"a tuple of {len(value)}" if isinstance(value, tuple) else type(value).__name__
+    return f"a {type(value).__name__} of {len(value)}" if isinstance(value, (tuple, list)) else type(value).__name__

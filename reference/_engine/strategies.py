@@ -174,6 +174,9 @@ def freeze_randomness(layer, seed):
     for value in vars(layer).values():
         if isinstance(value, np.random.Generator):
             value.bit_generator.state = np.random.default_rng(seed).bit_generator.state
+    inner = vars(layer).get("layer")  # the layer behind an adapter (outputs.py, the external adapter)
+    if inner is not None and hasattr(inner, "__dict__"):
+        freeze_randomness(inner, seed)
 
 
 def configs(spec):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._engine.outputs import built
 from . import dropout, gates, losses, norms
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            param_names_cheaply, param_shapes, probe_config, probe_inputs)
@@ -67,7 +68,25 @@ def argument_names(layer, spec):
                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         return list(zip(own, spec_names))
     upstream = [f"d{k}" for k in spec.outputs] or ["dout"]
-    return {"forward": names("forward", list(spec.inputs)), "backward": names("backward", upstream)}
+    backward = names("backward", upstream)
+    order = _upstream_order([own for own, _ in backward], spec.outputs)
+    return {"forward": names("forward", list(spec.inputs)),
+            "backward": [(own, upstream[k]) for (own, _), k in zip(backward, order)], "order": order}
+
+
+def _upstream_order(own, outputs):
+    """For each of backward's upstream arguments, the index of the output it is named after
+    (backward(dc_next, dh_next) of outputs (h, c): [1, 0]); by position unless the names say
+    otherwise, one output each."""
+    def stem(name):
+        name = name.lower().removeprefix("d")
+        for suffix in ("_next", "_prev", "next", "prev", "_t"):
+            name = name.removesuffix(suffix)
+        return name.strip("_")
+    stems = [stem(n) for n in own]
+    if len(own) == len(outputs) and sorted(stems) == sorted(outputs) and len(set(stems)) == len(stems):
+        return [outputs.index(k) for k in stems]
+    return list(range(len(own)))
 
 
 def find_bindings(layer, shapes, spec_name, passed):
@@ -122,12 +141,19 @@ class Adapted:
         return self._call("forward", *inputs.values())
 
     def backward(self, *dout):
+        order = self.renames.get("order") or range(len(dout))
+        if len(dout) > 1:  # each upstream to the argument named after its output
+            dout = [dout[k] for k in order]
         self.recorder.calls.clear()
         self._returned = None
         dx = self._call("backward", *dout)
         self.grads = {h.param: self._gradient(h) for h in self.holders}
-        if isinstance(dx, tuple) and len(self.wrt) > 1 and len(dx) == len(self.wrt):
+        if isinstance(dx, (tuple, list)):
             # a cell's backward(dh_next) -> (dx, dh_prev): every input's gradient, by position
+            if len(dx) != len(self.wrt) or len(self.wrt) < 2:
+                raise TypeError(f"{type(self).__name__}.backward returned {len(dx)} values; expected the gradient "
+                                f"of {self.wrt[0] if self.wrt else 'nothing'} alone, or one per input "
+                                f"({', '.join(self.wrt)})")
             self._returned = dict(zip(self.wrt[1:], dx[1:]))
             dx = dx[0]
         return dx
@@ -279,16 +305,17 @@ def float32_results(spec, config):
     "the gradient of x", "grads"): a layer with float32 buffers. [] if nothing does, or if
     the call fails (the checks then say why)."""
     try:
-        layer = spec.build(config)
+        layer = built(spec, config)  # several outputs side by side, as the checks see them
         rng = np.random.default_rng(0)
         args = probe_inputs(spec, config, rng)
         out = layer.forward(**args)
         dx = layer.backward() if spec.loss else layer.backward(np.ones(np.shape(out)))
         grads = list(getattr(layer, "grads", {}).values())
+        found = [("its output", [out]), (f"the gradient of {next(iter(spec.wrt), 'x')}", [dx]), ("grads", grads)]
+        return [what for what, values in found
+                if any(np.asarray(v).dtype == np.float32 for v in values if v is not None)]
     except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
         return []
-    found = [("its output", [out]), (f"the gradient of {next(iter(spec.wrt), 'x')}", [dx]), ("grads", grads)]
-    return [what for what, values in found if any(np.asarray(v).dtype == np.float32 for v in values if v is not None)]
 
 
 def _built_as_it_is(cls, spec, config):

@@ -70,7 +70,8 @@ def _name_factor(factor, sizes):
     if abs(factor + 1.0) < 1e-6:
         return "the sign is flipped"
     # The batch first: dividing by it inside a layer is the usual mistake.
-    names = sorted((k for k, n in sizes.items() if isinstance(n, int) and n >= 2), key=lambda k: k != "batch")
+    names = sorted((k for k, n in sizes.items() if isinstance(n, int) and n >= 2),
+                   key=lambda k: (k != "batch", k != "seq_len"))  # then the steps, which a loss also averages
     for inverse, power, template in (
             (True, 1, "1/{name} ({name}={n}{also}): divided by the {name} inside the layer "
                       "(the loss averages, not the layer)"),
