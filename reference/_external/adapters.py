@@ -96,9 +96,13 @@ def find_bindings(layer, shapes, spec_name, passed):
         return [found[p] for p in shapes]
     owner, attributes = type(layer).__name__, tried[0]
     missing = [f"{p} (looked for {', '.join(attribute_names(p))})" for p in shapes if p not in attributes]
+    why = ("; a GRU without PyTorch's separate hidden bias of the candidate (b_hn, inside r * (h W_hn + b_hn)) is "
+           "most likely another formulation, the reset gate applied to h before W_h (Cho et al. 2014, Keras' "
+           "reset_after=False), which no twin here computes yet" if [p for p in shapes if p not in attributes] == ["B_hn"]
+           else "")
     raise CannotAdapt(f"{owner} has no array attribute for {spec_name}'s parameter {'; '.join(missing)}, "
                       f"no params/grads lists and no parameters/gradients dicts holding them; "
-                      f"its arrays: {', '.join(describe_arrays(layer))}")
+                      f"its arrays: {', '.join(describe_arrays(layer))}{why}")
 
 
 def _mention(exc, renames):
