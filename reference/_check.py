@@ -71,13 +71,12 @@ def _target(layer, command):
     """(the class or function pair, its label in the report)."""
     if isinstance(layer, str):
         found, path = command.load_class(layer)
-        names = ",".join(f.__name__ for f in found) if isinstance(found, tuple) else found.__name__
-        return found, f"{path.stem}.{names}"
+        return found, f"{path.stem}.{command.label(found)}"
     if isinstance(layer, type):
         return layer, layer.__qualname__
     if (isinstance(layer, (tuple, list)) and len(layer) == 2
             and all(callable(f) and not isinstance(f, type) for f in layer)):
-        return tuple(layer), ",".join(f.__name__ for f in layer)
+        return tuple(layer), command.label(tuple(layer))
     if inspect.isfunction(layer):
         raise TypeError(f"check: a function pair is given as (forward, backward), got the function {layer.__name__} "
                         f"alone")

@@ -110,21 +110,22 @@ GRU = Twin(
 )
 
 
-
-def _cell(twin, module):
-    """The twin of a one-step cell from its sequence layer's: nn.RNNCell and nn.GRUCell name
-    their parameters as nn.RNN does, without the layer suffix "_l0"."""
+def _cell(twin, module, **call):
+    """The twin of a one-step cell from its sequence layer's: nn.RNNCell, nn.GRUCell and
+    nn.LSTMCell name their parameters as nn.RNN does, without the layer suffix "_l0"."""
     def renamed(g):
         return {f"{k}_l0": v for k, v in g.items()}
     return Twin(module=module,
                 load={k[:-len("_l0")]: f for k, f in twin.load.items()},
-                grads={k: (lambda g, f=f: f(renamed(g))) for k, f in twin.grads.items()})
+                grads={k: (lambda g, f=f: f(renamed(g))) for k, f in twin.grads.items()}, **call)
 
 
 RNN_CELL = _cell(RNN, lambda c: nn.RNNCell(c["n_features"], c["n_nodes"], nonlinearity="tanh"))
 GRU_CELL = _cell(GRU, lambda c: nn.GRUCell(c["n_features"], c["n_nodes"]))
-LSTM_CELL = dataclasses.replace(_cell(LSTM, lambda c: nn.LSTMCell(c["n_features"], c["n_nodes"])),
-                                call=lambda module, config, x, h, c: torch.cat(module(x, (h, c)), dim=-1))
+# nn.LSTMCell returns (h, c): side by side, as the checks see a layer with outputs ("h", "c")
+LSTM_CELL = _cell(LSTM, lambda c: nn.LSTMCell(c["n_features"], c["n_nodes"]),
+                  call=lambda module, config, x, h, c: torch.cat(module(x, (h, c)), dim=-1))
+
 
 def _conv(module_name):
     """Scratch's W is (in_channels, *kernel, out_channels), torch's (out_channels, in_channels,

@@ -96,10 +96,7 @@ def find_bindings(layer, shapes, spec_name, passed):
         return [found[p] for p in shapes]
     owner, attributes = type(layer).__name__, tried[0]
     missing = [f"{p} (looked for {', '.join(attribute_names(p))})" for p in shapes if p not in attributes]
-    why = ("; a GRU without PyTorch's separate hidden bias of the candidate (b_hn, inside r * (h W_hn + b_hn)) is "
-           "most likely another formulation, the reset gate applied to h before W_h (Cho et al. 2014, Keras' "
-           "reset_after=False), which no twin here computes yet" if [p for p in shapes if p not in attributes] == ["B_hn"]
-           else "")
+    why = gates.unbound_note([p for p in shapes if p not in attributes])
     raise CannotAdapt(f"{owner} has no array attribute for {spec_name}'s parameter {'; '.join(missing)}, "
                       f"no params/grads lists and no parameters/gradients dicts holding them; "
                       f"its arrays: {', '.join(describe_arrays(layer))}{why}")
@@ -125,6 +122,8 @@ class Adapted:
     A subclass named after the user's class is made per check, so that messages name it.
     """
 
+    wrt = ()  # the spec's differentiable inputs, in order (set per check by _adapted_build)
+
     def __init__(self, layer, holders, shapes, recorder, renames, reorder=gates.IDENTITY, seed=0):
         self.layer, self.holders, self.recorder, self.renames = layer, holders, recorder, renames
         self.seed = seed % 2**32  # NumPy's global generator is seeded with it for every forward (dropout.py)
@@ -133,8 +132,6 @@ class Adapted:
         self.params = {h.param: self._from_layer(h.param, np.array(h.get(layer), dtype=np.float64), shapes[h.param])
                        for h in holders}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-
-    wrt = ()  # the spec's differentiable inputs, in order (set per check by _adapted_build)
 
     @property
     def dinputs(self):
@@ -145,9 +142,8 @@ class Adapted:
         return self._call("forward", *inputs.values())
 
     def backward(self, *dout):
-        order = self.renames.get("order") or range(len(dout))
         if len(dout) > 1:  # each upstream to the argument named after its output
-            dout = [dout[k] for k in order]
+            dout = [dout[k] for k in self.renames["order"]]
         self.recorder.calls.clear()
         self._returned = None
         dx = self._call("backward", *dout)

@@ -144,6 +144,11 @@ def load_class(target):
     return found, path
 
 
+def label(found):
+    """A class's name, or a function pair's "forward,backward", as the report names it."""
+    return ",".join(f.__name__ for f in found) if isinstance(found, tuple) else found.__name__
+
+
 def _functions(module, path_text, names):
     """The forward and backward functions named in `names`; CannotAdapt saying what is wrong."""
     found = [getattr(module, n.strip(), None) for n in names]
@@ -305,8 +310,7 @@ def main(argv):
         cls, path = load_class(args.target)
         strict = "".join([" --strict" if args.strict else "", *(f" --fix {shlex.quote(f'{n}={v!r}')}" for n, v in args.fix),
                           *(f" --sizes {n}={low}:{high}" for n, low, high in args.sizes)])
-        label = ",".join(f.__name__ for f in cls) if isinstance(cls, tuple) else cls.__name__
-        passed = check_class(cls, args.like, args.examples, args.seed, f"{path.stem}.{label}",
+        passed = check_class(cls, args.like, args.examples, args.seed, f"{path.stem}.{label(cls)}",
                              rerun=f"python -m reference check {args.target} --like {args.like}{strict}",
                              jobs=args.jobs, strict=args.strict, fixed=args.fix, ranges=args.sizes)
     except (CannotAdapt, SpecsError) as exc:
