@@ -183,6 +183,11 @@ ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
     ("DropoutGlobalInverted", "Dropout", ["inverted dropout (kept units scaled by 1/(1-p) in training), PyTorch's"]),
     ("TimeLSTMForgetFirst", "LSTM", ["gate order f, g, i, o (PyTorch's: i, f, g, o), a convention: the checks give "
                                      "the layer its weights in its own order and compare in PyTorch's"]),
+    ("AffineOutputsFirst", "FC", ["weight layout: W as (n_out, n_in), outputs first as PyTorch keeps it (the "
+                                  "spec's: (n_in, n_out)), a convention"]),
+    ("ConvOutputsFirst", "Conv2d", ["weight layout: W as (out_channels, in_channels, 1, 1), outputs first",
+                                    "stride, padding as one int for both axes (a pair per axis made forward raise "
+                                    "or differ): drawn equal on both axes"]),
     ("DenseDicts", "FC", ["param W = DenseDicts.parameters['W'] (n_in, n_out); gradient DenseDicts.gradients['W']",
                           "param B = DenseDicts.parameters['b'] (1, n_out), reshaped to (n_out,); "
                           "gradient DenseDicts.gradients['b']"]),
@@ -220,6 +225,8 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("DropoutGlobalNotInvertedNewMask", "Dropout", "input x"),
     ("RNNCellReturnsBothSkipsTanh", "SimpleRNNCell", "input h"),
     ("LSTMCellForgetFirstNoForget", "LSTMCell", "input c"),
+    ("AffineOutputsFirstReshaped", "FC", "param W"),
+    ("ConvOutputsFirstReshaped", "Conv2d", "param W"),
 ]] + [(PAIRS, *case) for case in [
     ("affine_forward,affine_backward_wrong", "FC", "param B"),
     ("rnn_forward,rnn_backward_wrong", "SimpleRNN", "input h0"),

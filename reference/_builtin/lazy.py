@@ -40,6 +40,10 @@ class LazyDraws(Mapping):
         """A LazyDraws with these makers added (or in place of those of the same name)."""
         return LazyDraws(**{**self._makers, **makers})
 
+    def maker(self, key):
+        """The function that makes `key`'s strategy from hypothesis.strategies."""
+        return self._makers[key]
+
     def made_with(self, strategies):
         """{name: maker(strategies)}: the draws made with another module in hypothesis's place
         (the external check's stand-in that gives one value of each, without hypothesis)."""

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._engine.outputs import built
-from . import dropout, gates, losses, norms
+from . import dropout, gates, layouts, losses, norms
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
-                           param_names_cheaply, param_shapes, probe_config, probe_inputs)
+                           describe_shape, param_names_cheaply, param_shapes, probe_config, probe_inputs)
 from .holders import Attribute, attribute_names, describe_arrays, find_holders
 
 __all__ = ["Adaptation", "CannotAdapt", "adapt", "expect_methods"]
@@ -127,7 +127,7 @@ class Adapted:
     def __init__(self, layer, holders, shapes, recorder, renames, reorder=gates.IDENTITY, seed=0):
         self.layer, self.holders, self.recorder, self.renames = layer, holders, recorder, renames
         self.seed = seed % 2**32  # NumPy's global generator is seeded with it for every forward (dropout.py)
-        self.reorder = reorder  # the layer's gate order, if it is not PyTorch's (gates.py)
+        self.reorder = reorder  # the layer's gate order (gates.py) or weight layout (layouts.py)
         self.own_shapes = {h.param: np.shape(h.get(layer)) for h in holders}
         self.params = {h.param: self._from_layer(h.param, np.array(h.get(layer), dtype=np.float64), shapes[h.param])
                        for h in holders}
@@ -193,8 +193,8 @@ class Adapted:
                                 self.params[holder.param].shape)
 
     def _from_layer(self, param, value, shape):
-        """The layer's array in the spec's shape (if the sizes agree) and PyTorch's gate order."""
-        return self.reorder.from_layer(param, _fitted(value, shape))
+        """The layer's array in the spec's layout and gate order, then shape (if the sizes agree)."""
+        return _fitted(self.reorder.from_layer(param, value), shape)
 
 
 def _fitted(value, shape):
@@ -204,13 +204,6 @@ def _fitted(value, shape):
 
 def _describe(value):
     return f"shape {value.shape}" if isinstance(value, np.ndarray) else type(value).__name__
-
-
-def describe_shape(shape, config):
-    """(2, 5) -> "(n_features, n_nodes)" with the probe's sizes; sizes no dimension has stay numbers."""
-    names = {v: k for k, v in config.items() if isinstance(v, int) and not isinstance(v, bool) and v >= 2}
-    parts = [names.get(n, str(n)) for n in shape]
-    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
 def expect_methods(cls):
@@ -275,6 +268,12 @@ def adapt(cls, spec, registered, name):
         notes += [note] if note else []
         if not reorder.identity:
             build = _adapted_build(cls, fitted, holders, renames, reorder)
+    elif holders is not None and build is not None:
+        fitted, config, layout, said = layouts.find_layout(
+            fitted, config, sources, lambda at, layout, c: _adapted_build(cls, at, holders, renames, layout)(c))
+        notes += said
+        if said:
+            build = _adapted_build(cls, fitted, holders, renames, layout)
     adapted = dataclasses.replace(fitted, name=name, cls=cls, build=build)
     if dropout.is_dropout(fitted) and fitted.twin is not None and holders is not None:
         adapted, said = _dropout(adapted, config)
@@ -371,7 +370,7 @@ def _adapted_build(cls, spec, holders, renames, reorder=gates.IDENTITY):
     def build(config):
         recorder = RecordingOptimizer(watched)
         shapes = param_shapes(spec, config)
-        layer, _ = build_user_layer(cls, config, recorder, shapes)
+        layer, _ = build_user_layer(cls, config, recorder, reorder.layer_shapes(shapes))
         return adapter(layer, holders, shapes, recorder, renames, reorder, config.get("seed", 0))
 
     return build

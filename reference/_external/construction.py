@@ -128,6 +128,13 @@ def param_names_cheaply(spec):
         return None
 
 
+def describe_shape(shape, config):
+    """(2, 5) -> "(n_features, n_nodes)" with the probe's sizes; sizes no dimension has stay numbers."""
+    names = {v: k for k, v in config.items() if isinstance(v, int) and not isinstance(v, bool) and v >= 2}
+    parts = [names.get(n, str(n)) for n in shape]
+    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
 def weight_param(name, params):
     """The spec parameter a constructor argument named `name` is, or None."""
     return next((p for p in params if same_name(name, p)), None)

@@ -31,6 +31,12 @@ def size_range(text):
     return name.strip(), low, high
 
 
+def _lazy(draws):
+    """draws as a LazyDraws (a dict of strategies made into makers that return them)."""
+    return draws if isinstance(draws, LazyDraws) else LazyDraws(
+        **{k: (lambda st, s=strategy: s) for k, strategy in draws.items()})
+
+
 def restricted(spec, fixed=(), ranges=()):
     """spec with each (name, value) of `fixed` drawn as that value and each (name, low, high)
     of `ranges` drawn from low to high; ValueError naming what the spec does not draw."""
@@ -46,14 +52,30 @@ def restricted(spec, fixed=(), ranges=()):
     makers.update({name: (lambda st, a=low, b=high: st.integers(a, b)) for name, low, high in ranges})
     if not makers:
         return spec
-    base = spec.draws if isinstance(spec.draws, LazyDraws) else LazyDraws(
-        **{k: (lambda st, s=strategy: s) for k, strategy in spec.draws.items()})
+    base = _lazy(spec.draws)
     given = spec.assume
 
     def allowed(config):  # also for the search for a smaller failure, which pins sizes itself
         return (all(config[name] == value for name, value in fixed)
                 and all(low <= config[name] <= high for name, low, high in ranges)
                 and (given is None or given(config)))
+
+    return dataclasses.replace(spec, draws=base.with_makers(**makers), assume=allowed)
+
+
+def _first(value):
+    return value[0] if isinstance(value, tuple) else value
+
+
+def one_int(spec, names):
+    """spec with each per-axis draw of `names` drawn as one int for every axis (its first
+    axis's value; a None stays None), for a layer that takes one int (layouts.py)."""
+    base = _lazy(spec.draws)
+    makers = {name: (lambda st, make=base.maker(name): make(st).map(_first)) for name in names}
+    given = spec.assume
+
+    def allowed(config):  # the search for a smaller failure must not give a pair either
+        return not any(isinstance(config[name], tuple) for name in names) and (given is None or given(config))
 
     return dataclasses.replace(spec, draws=base.with_makers(**makers), assume=allowed)
 
