@@ -8,6 +8,7 @@ CI has no network: the table in docs/external.md is the recorded file of one run
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,8 @@ LAYERS = [
     ("cs231n", "assignment3/cs231n/rnn_layers.py", "word_embedding_forward,word_embedding_backward", "Embedding",
      ()),
     ("numpy-ml", "numpy_ml/neural_nets/layers/layers.py", "FullyConnected", "FC", ()),
+    ("numpy-ml", "numpy_ml/neural_nets/layers/layers.py", "BatchNorm1D", "BatchNorm1d", ()),
+    ("numpy-ml", "numpy_ml/neural_nets/layers/layers.py", "Embedding", "Embedding", ()),
     ("numpy-ml", "numpy_ml/neural_nets/layers/layers.py", "RNNCell", "SimpleRNNCell", ()),
     ("numpy-ml", "numpy_ml/neural_nets/layers/layers.py", "LSTMCell", "LSTMCell", ()),
     ("lstm_from_scratch", "lstm_archs.py", "LSTM", "LSTM", ()),
@@ -62,20 +65,37 @@ LAYERS = [
 ]
 CONVENTIONS = ("gate order", "float32", "not inverted", "computes in float32", "draws restricted",
                "a convention: the twin uses it")
+# notes whose first words say too little, and what the table says for them
+LABELS = {"weight layout:": "weights outputs first (PyTorch's layout)", "as one int for both axes": "stride as one int",
+          "not run:": "package __init__ skipped", "makes its weights at its first forward": "weights made by forward",
+          "flush_gradients()": "gradients accumulate until flushed"}
+
+
+def _label(note):
+    return next((label for key, label in LABELS.items() if key in note), None) or \
+        (note.split(" (")[0].split(":")[0] if any(c in note for c in CONVENTIONS) else None)
 
 
 def what_it_says(status, out):
-    """The conventions named, or the first failure, or why it cannot be adapted: one line."""
+    """The conventions named, or the first failure of each failing row, or why it cannot be
+    adapted: one line."""
     lines = out.splitlines()
     if status == 2:
         return next((line for line in lines if line.startswith("cannot check")), "exit 2").split(": ", 1)[-1]
-    named = [line.strip().split(" (")[0].split(":")[0] for line in lines  # the notes, before the table
-             if line.startswith("  ") and not line.startswith("   ") and any(c in line for c in CONVENTIONS)]
+    notes = [line.strip() for line in lines if line.startswith("  ") and not line.startswith("   ")]  # before the table
+    named = [label for label in map(_label, notes) if label]
     if status == 0:
-        return "; ".join(named) or "-"
-    failing = next((line.strip() for line in lines if ": backward disagrees" in line or ": the forward output" in line
-                    or "[example]" in line or "raised" in line), "a row fails")
-    return failing.split(": ", 1)[-1] if failing.startswith(("layers.", "time_layers.", "rnn_layers.")) else failing
+        return "; ".join(dict.fromkeys(named)) or "-"
+    failures, failing = [], False
+    for line in lines:
+        if not line.startswith(" "):  # a row of the table: FAIL at its end
+            failing = line.rstrip().endswith("FAIL")
+            first = True
+        elif failing and first and line.startswith("    ") and not line.strip().startswith(("checked:", "at ")):
+            said = re.sub(r"\b\w+\.\w+: ", "", line.strip(), count=1)  # "layers.Softmax: " said by the row
+            failures.append(said.split("; worst at")[0].split(" (at ")[0])
+            first = False
+    return " | ".join(failures) or "a row fails"
 
 
 def main(argv):
@@ -91,7 +111,7 @@ def main(argv):
                    "--examples", str(args.examples), *options]
         done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=args.sources,
                               env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-        said = what_it_says(done.returncode, done.stdout + done.stderr).replace(str(args.sources), "SOURCES")[:150]
+        said = what_it_says(done.returncode, done.stdout + done.stderr).replace(str(args.sources), "SOURCES")[:200]
         extra = " " + " ".join(options) if options else ""
         rows.append(f"{short}@{REPOSITORIES[short][1]}  {target} ({like}{extra})  {done.returncode}  {said}")
         print(rows[-1], flush=True)

@@ -58,25 +58,25 @@ def check(layer, like, *, examples=50, seed=0, fix=None, sizes=None, strict=Fals
     fixed, ranges = _fixed(fix), _ranges(sizes, restrict)
     lines = []
     try:
-        target, label = _target(layer, command)
+        target, label, notes = _target(layer, command)
         passed = command.check_class(target, like, examples, seed, label, rerun=_rerun(layer, like, fix, sizes, strict),
                                      jobs=default_jobs() if jobs is None else jobs, strict=strict, fixed=fixed,
-                                     ranges=ranges, emit=lines.append, strict_name="strict=True")
+                                     ranges=ranges, emit=lines.append, strict_name="strict=True", notes=notes)
     except (CannotAdapt, SpecsError) as exc:
         raise ValueError(f"cannot check {_shown(layer)} like {like}: {exc}") from None
     return CheckResult(label, like, passed, "\n".join(lines))
 
 
 def _target(layer, command):
-    """(the class or function pair, its label in the report)."""
+    """(the class or function pair, its label in the report, notes on its import)."""
     if isinstance(layer, str):
-        found, path = command.load_class(layer)
-        return found, f"{path.stem}.{command.label(found)}"
+        found, path, notes = command.load_class(layer)
+        return found, f"{path.stem}.{command.label(found)}", notes
     if isinstance(layer, type):
-        return layer, layer.__qualname__
+        return layer, layer.__qualname__, []
     if (isinstance(layer, (tuple, list)) and len(layer) == 2
             and all(callable(f) and not isinstance(f, type) for f in layer)):
-        return tuple(layer), command.label(tuple(layer))
+        return tuple(layer), command.label(tuple(layer)), []
     if inspect.isfunction(layer):
         raise TypeError(f"check: a function pair is given as (forward, backward), got the function {layer.__name__} "
                         f"alone")

@@ -91,7 +91,7 @@ def test_a_layer_in_the_projects_contract_is_used_as_it_is(capsys):
 def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypatch):
     monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as for a user without PYTHONDONTWRITEBYTECODE
     listing, source = sorted(EXAMPLES.iterdir()), AS_WRITTEN.read_bytes()
-    cls, _ = external.load_class(f"{AS_WRITTEN}:FC")
+    cls, _, _ = external.load_class(f"{AS_WRITTEN}:FC")
     module = sys.modules[cls.__module__]
     members = dict(vars(cls))
     users_sgd = module.SGD(lr=0.1)
@@ -239,6 +239,29 @@ def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cl
     assert status == 1
     assert row(out, f"{cls} gradients")[-1] == "FAIL"
     assert f"{path.stem}.{cls}: {wrong}: backward disagrees with both finite differences and PyTorch" in out
+
+
+LAZY = FIXTURES / "lazy_package" / "layers.py"
+
+
+def test_a_layer_in_numpy_mls_protocol_is_checked_in_it_and_says_how(capsys):
+    # lazy_package's __init__ fails to import; its weights are made at the first forward; its
+    # gradients accumulate until flush_gradients(); its optimizer must be a name
+    status, out, err = check(capsys, LAZY, "LazyDense", "FC")
+    assert status == 0, out + err
+    for note in ["imported with its packages' lazy_package/__init__.py not run: lazy_package/__init__.py raised "
+                 "ImportError: cannot import name 'Hashable' from 'collections'",
+                 "built as LazyDense(n_out=n_out)",
+                 "optimizer left at its default None (given a recording optimizer, LazyDense() raised TypeError: "
+                 "optimizer must be a name such as 'sgd', got RecordingOptimizer)",
+                 "LazyDense makes its weights at its first forward",
+                 "LazyDense.flush_gradients() called before every forward, and each backward read as what it adds",
+                 "param W = LazyDense.parameters['W'] (n_in, n_out); gradient LazyDense.gradients['W']"]:
+        assert note in out
+    assert row(out, "LazyDense contract")[-1] == "pass"  # backward twice: what each one adds
+    status, out, _ = check(capsys, LAZY, "LazyDenseFirstInput", "FC")
+    assert status == 1
+    assert "layers.LazyDenseFirstInput: param W: backward disagrees with both finite differences and PyTorch" in out
 
 
 def test_a_backward_returning_more_gradients_than_inputs_fails_saying_what_belongs(capsys):

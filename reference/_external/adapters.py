@@ -146,8 +146,9 @@ class Adapted:
             dout = [dout[k] for k in self.renames["order"]]
         self.recorder.calls.clear()
         self._returned = None
+        kept = self._kept_gradients()
         dx = self._call("backward", *dout)
-        self.grads = {h.param: self._gradient(h) for h in self.holders}
+        self.grads = {h.param: self._gradient(h) - kept.get(h.param, 0.0) for h in self.holders}
         if isinstance(dx, (tuple, list)):
             # a cell's backward(dh_next) -> (dx, dh_prev): every input's gradient, by position
             if len(dx) != len(self.wrt) or len(self.wrt) < 2:
@@ -158,7 +159,21 @@ class Adapted:
             dx = dx[0]
         return dx
 
+    @property
+    def _flushes(self):
+        return callable(getattr(self.layer, "flush_gradients", None))
+
+    def _kept_gradients(self):
+        """{param: the gradient the layer holds before a backward} for a layer that adds each
+        backward's to it until flush_gradients() (numpy-ml's, as PyTorch's .grad until
+        zero_grad), so that each backward is read as what it adds; {} for any other."""
+        if not self._flushes:
+            return {}
+        return {h.param: self._gradient(h) for h in self.holders}
+
     def _call(self, method, *args):
+        if method == "forward" and self._flushes:
+            self.layer.flush_gradients()  # the inputs and gradients kept since the last flush
         for h in self.holders:
             value = self.reorder.to_layer(h.param, self.params[h.param])
             h.put(self.layer, np.reshape(value, self.own_shapes[h.param]))
@@ -195,6 +210,19 @@ class Adapted:
     def _from_layer(self, param, value, shape):
         """The layer's array in the spec's layout and gate order, then shape (if the sizes agree)."""
         return _fitted(self.reorder.from_layer(param, value), shape)
+
+
+def first_forward(layer, spec, config):
+    """Call layer.forward once on inputs of config's sizes (NumPy's global generator left as
+    it was); whether it returned."""
+    state = np.random.get_state()
+    try:
+        layer.forward(*probe_inputs(spec, config, np.random.default_rng(0)).values())
+        return True
+    except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
+        return False
+    finally:
+        np.random.set_state(state)
 
 
 def _fitted(value, shape):
@@ -235,8 +263,9 @@ def adapt(cls, spec, registered, name):
     config = probe_config(spec)
     shapes = param_shapes(spec, config)
     _, _, sources, _ = constructor_args(cls, config, RecordingOptimizer(), shapes)
+    left = []
     try:
-        probe, passed = build_user_layer(cls, config, shapes=shapes)
+        probe, passed = build_user_layer(cls, config, shapes=shapes, said=left)
     except Exception as exc:  # noqa: BLE001 - the user's constructor: say what it raised, no traceback
         raise CannotAdapt(f"{owner}({_arguments(sources)}) raised {type(exc).__name__}: {exc}") from None
     fitted = fitted_spec(spec, probe, registered)
@@ -244,7 +273,9 @@ def adapt(cls, spec, registered, name):
         raise CannotAdapt(f"{spec.name}: a layer written elsewhere is put in evaluation mode its own way (a "
                           f"train_flg argument or attribute, a mode); the checks cannot do that yet: check "
                           f"its training mode with --like Dropout")
-    notes = [f"built as {owner}({_arguments(sources)})"]
+    if left:
+        del sources["optimizer"]
+    notes = [f"built as {owner}({_arguments(sources)})", *left]
     unchecked = []
     if fitted is not spec:
         dropped = [k for k in spec.inputs if k not in fitted.inputs]
@@ -256,7 +287,17 @@ def adapt(cls, spec, registered, name):
         notes.append(f"{owner} keeps params and grads dicts (the project's contract): used as it is")
         build = functools.partial(_built_as_it_is, cls, fitted)
     else:
-        holders = find_bindings(probe, shapes, fitted.name, passed)
+        try:
+            holders = find_bindings(probe, shapes, fitted.name, passed)
+        except CannotAdapt:  # numpy-ml makes its weights at the first forward, from the input's shape
+            if not first_forward(probe, fitted, config):
+                raise
+            holders = find_bindings(probe, shapes, fitted.name, passed)
+            notes.append(f"{owner} makes its weights at its first forward: every layer built is called once on "
+                         f"inputs of the drawn sizes before the checks set its weights")
+        if callable(getattr(probe, "flush_gradients", None)):
+            notes.append(f"{owner}.flush_gradients() called before every forward, and each backward read as what it "
+                         f"adds to the gradients (they accumulate until flushed, as PyTorch's .grad until zero_grad)")
         notes += _binding_notes(owner, fitted, holders, probe, shapes, config, passed)
         renames = argument_names(probe, fitted)
         notes += _argument_notes(renames, holders, OPTIMIZER in sources.values())
@@ -371,6 +412,8 @@ def _adapted_build(cls, spec, holders, renames, reorder=gates.IDENTITY):
         recorder = RecordingOptimizer(watched)
         shapes = param_shapes(spec, config)
         layer, _ = build_user_layer(cls, config, recorder, reorder.layer_shapes(shapes))
+        if any(h.get(layer) is None for h in holders):  # weights made by the first forward
+            first_forward(layer, spec, config)
         return adapter(layer, holders, shapes, recorder, renames, reorder, config.get("seed", 0))
 
     return build

@@ -17,6 +17,7 @@ what is missing). The advice row says what to add or change, counted only with -
 """
 import argparse
 import importlib
+import importlib.machinery
 import importlib.util
 import inspect
 import shlex
@@ -119,21 +120,23 @@ def _parsed(parse):
 
 
 def load_class(target):
-    """(the class, its file) for "path/to/file.py:Class", or ((forward, backward), its file) for
-    "path/to/file.py:forward,backward"; CannotAdapt saying what is wrong."""
+    """(the class, its file, notes on its import) for "path/to/file.py:Class", or ((forward,
+    backward), its file, notes) for "path/to/file.py:forward,backward"; CannotAdapt saying what
+    is wrong."""
     path_text, colon, name = target.rpartition(":")
     if not colon or not path_text or not name:
         raise CannotAdapt(f"expected FILE.py:CLASS, got {target!r}")
     path = Path(path_text)
+    notes = []
     if path.suffix != ".py" and not path.exists() and path_text.replace(".", "").replace("_", "").isalnum():
         module = _import_module(path_text)
         path = Path(module.__file__)
     elif path.suffix != ".py" or not path.is_file():
         raise CannotAdapt(f"{path_text}: no such Python file")
     else:
-        module = _import(path.resolve())
+        module, notes = _import(path.resolve())
     if "," in name:
-        return _functions(module, path_text, name.split(",")), path
+        return _functions(module, path_text, name.split(",")), path, notes
     found = getattr(module, name, None)
     if not isinstance(found, type):
         classes = sorted(k for k, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__)
@@ -141,7 +144,7 @@ def load_class(target):
         pair = (f" (a function pair is checked as {path_text}:{name},BACKWARD)" if inspect.isfunction(found)
                 else "")
         raise CannotAdapt(f"{path_text} has {what} named {name}{pair}; its classes: {', '.join(classes) or 'none'}")
-    return found, path
+    return found, path, notes
 
 
 def label(found):
@@ -163,9 +166,12 @@ def _functions(module, path_text, names):
 
 
 def _import(path):
-    """Import the module at `path`: as part of its package if its folder is one (so that its
-    relative imports work), else on its own under a private name. No bytecode is written, so
-    the user's folder stays as it was."""
+    """(the module at `path`, notes): imported as part of its package if its folder is one (so
+    that its relative imports work), else on its own under a private name. A package whose
+    own __init__ fails to import (numpy-ml's imports `collections.Hashable`, gone since
+    Python 3.10) is skipped: the file is imported again with its packages registered bare,
+    their __init__ not run, and the notes say so. No bytecode is written, so the user's
+    folder stays as it was."""
     root, parts = path.parent, [path.stem]
     while (root / "__init__.py").is_file():
         parts.insert(0, root.name)
@@ -175,21 +181,57 @@ def _import(path):
     sys.path.insert(0, str(root))  # the file's own imports of its siblings
     try:
         if len(parts) > 1:
-            module = importlib.import_module(".".join(parts))
-            if Path(module.__file__).resolve() != path:
-                raise CannotAdapt(f"{path}: a different module {module.__name__} ({module.__file__}) is imported")
-            return module
+            return _in_package(path, root, parts)
         spec = importlib.util.spec_from_file_location(f"_checked_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module  # dataclasses and pickling look classes up there
         spec.loader.exec_module(module)
-        return module
+        return module, []
     except CannotAdapt:
         raise
     except Exception as exc:  # noqa: BLE001 - the user's module: say what it raised, no traceback
         raise CannotAdapt(f"importing {path} raised {type(exc).__name__}: {exc}{_where(exc)}") from None
     finally:
         sys.dont_write_bytecode, sys.path[:] = saved
+
+
+def _in_package(path, root, parts):
+    """(the module `parts` at `path`, notes), its packages' __init__ skipped if one raises."""
+    before = set(sys.modules)
+    try:
+        module = importlib.import_module(".".join(parts))
+    except Exception as exc:  # noqa: BLE001 - said below if the bare packages do not help either
+        failed = _failed_init(exc, root, parts)
+        if failed is None:
+            raise
+        for name in set(sys.modules) - before:  # what the failed import left half-done
+            del sys.modules[name]
+        inits = ", ".join("/".join(parts[:depth]) + "/__init__.py" for depth in range(1, len(parts)))
+        note = f"imported with its packages' {inits} not run: {failed} raised {type(exc).__name__}: {exc}"
+        for depth in range(1, len(parts)):
+            name = ".".join(parts[:depth])
+            bare = importlib.util.module_from_spec(importlib.machinery.ModuleSpec(name, None, is_package=True))
+            bare.__path__, bare.__reference_note__ = [str(root.joinpath(*parts[:depth]))], note
+            sys.modules[name] = bare
+        try:
+            module = importlib.import_module(".".join(parts))
+        except Exception:  # noqa: BLE001 - the first error is the one to say
+            raise exc from None
+    # a package made bare by an earlier check in this process says so again
+    said = getattr(sys.modules.get(parts[0]), "__reference_note__", None)
+    notes = [said] if said else []
+    if Path(module.__file__).resolve() != path:
+        raise CannotAdapt(f"{path}: a different module {module.__name__} ({module.__file__}) is imported")
+    return module, notes
+
+
+def _failed_init(exc, root, parts):
+    """The package __init__.py (relative to root) an import error went through, or None."""
+    inits = {root.joinpath(*parts[:depth], "__init__.py").resolve() for depth in range(1, len(parts))}
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename).resolve() in inits:
+            return str(Path(frame.filename).resolve().relative_to(root.resolve()))
+    return None
 
 
 def _import_module(name):
@@ -210,13 +252,14 @@ def _where(exc):
 
 
 def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=False, fixed=(), ranges=(),
-                emit=None, strict_name="--strict"):
+                emit=None, strict_name="--strict", notes=()):
     """Run the rows on `cls` (a class, or a (forward, backward) function pair) checked like the
     spec named `like`; print them (or hand each block of lines to `emit`); True if the
     gradients and the contract pass (and the bad-input row, if strict). CannotAdapt (before
     anything is printed) if cls cannot be adapted. `rerun` is the command that reruns it; a
     callable rerun(seed, examples) gives the whole command (from a notebook: the call).
-    strict_name is how the caller asks for strict ("--strict", or strict=True)."""
+    strict_name is how the caller asks for strict ("--strict", or strict=True). `notes` (on the
+    import) head the report's notes."""
     if emit is None:
         def emit(text):
             print(text, flush=True)
@@ -245,6 +288,7 @@ def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=F
                                       and "(the project's contract): used as it is" not in n]
         adaptation.unchecked[:] = [own(n) for n in adaptation.unchecked]
     spec, like = adaptation.spec, adaptation.like
+    adaptation.notes[:0] = notes
     adaptation.notes += [line for line in [restrict.describe(fixed, ranges)] if line]
     from .._engine.verdict import run_spec  # the engine (hypothesis, and torch for the twins) from here on
     from .._report.table import HEADER, format_row
@@ -307,12 +351,12 @@ def _pair_class(pair, spec):
 def main(argv):
     args = parse_args(argv)
     try:
-        cls, path = load_class(args.target)
+        cls, path, notes = load_class(args.target)
         strict = "".join([" --strict" if args.strict else "", *(f" --fix {shlex.quote(f'{n}={v!r}')}" for n, v in args.fix),
                           *(f" --sizes {n}={low}:{high}" for n, low, high in args.sizes)])
         passed = check_class(cls, args.like, args.examples, args.seed, f"{path.stem}.{label(cls)}",
                              rerun=f"python -m reference check {args.target} --like {args.like}{strict}",
-                             jobs=args.jobs, strict=args.strict, fixed=args.fix, ranges=args.sizes)
+                             jobs=args.jobs, strict=args.strict, fixed=args.fix, ranges=args.sizes, notes=notes)
     except (CannotAdapt, SpecsError) as exc:
         print(f"cannot check {args.target} like {args.like}: {exc}", file=sys.stderr)
         return 2

@@ -17,10 +17,20 @@ class CannotAdapt(Exception):
     """The class lacks something the checks need; the message says what."""
 
 
-# The exercise's names for sizes the specs draw under other names; the specs' own names
-# (n_features, n_nodes, batch, ...) are matched as they are.
-SIZE_ALIASES = {"n_nodes1": "n_in", "n_nodes2": "n_out", "batch_size": "batch", "n_sequences": "seq_len",
-                "dropout_ratio": "p", "drop_prob": "p", "pad": "padding"}
+# Other code's names for sizes the specs draw under other names, each with the spec names it
+# may be, the first one drawn wins (numpy-ml's n_out is a cell's n_nodes, an embedding's
+# dim); the specs' own names (n_features, n_nodes, batch, ...) are matched as they are.
+SIZE_ALIASES = {"n_nodes1": ("n_in",), "n_nodes2": ("n_out",), "batch_size": ("batch",), "n_sequences": ("seq_len",),
+                "dropout_ratio": ("p",), "drop_prob": ("p",), "pad": ("padding",),
+                "n_out": ("n_nodes", "dim", "out_channels"), "n_in": ("n_features", "in_channels"),
+                "vocab_size": ("n_embeddings",), "hidden_size": ("n_nodes",), "input_size": ("n_features",)}
+
+
+def size_name(name, config):
+    """The drawn size a constructor argument `name` is, or None."""
+    if name in config:
+        return name
+    return next((size for size in SIZE_ALIASES.get(name, ()) if size in config), None)
 # A constructor's name for one axis of a size the specs draw per axis (kernel_size (kh, kw)).
 AXIS_ALIASES = {"pool_h": ("kernel_size", 0), "pool_w": ("kernel_size", 1),
                 "pool_height": ("kernel_size", 0), "pool_width": ("kernel_size", 1)}
@@ -148,9 +158,9 @@ def constructor_args(cls, config, optimizer, shapes=None):
     for name, param in inspect.signature(cls).parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
-        size = name if name in config else SIZE_ALIASES.get(name)
+        size = size_name(name, config)
         weight = weight_param(name, shapes or {})
-        if size in config:
+        if size is not None:
             value, sources[name] = config[size], size
         elif name in AXIS_ALIASES and AXIS_ALIASES[name][0] in config:
             drawn, index = AXIS_ALIASES[name]
@@ -166,7 +176,7 @@ def constructor_args(cls, config, optimizer, shapes=None):
         elif param.default is not param.empty:
             continue
         else:
-            known = [*config, *(k for k, size in SIZE_ALIASES.items() if size in config), "initializer", "optimizer",
+            known = [*config, *(k for k in SIZE_ALIASES if size_name(k, config)), "initializer", "optimizer",
                      *(f"{p} (a weight)" for p in shapes or ())]
             raise CannotAdapt(f"{cls.__name__}.__init__ needs {name!r}, which the checks cannot fill; "
                               f"they fill arguments named {', '.join(k for k in known if k not in ('seed', 'rng'))}")
@@ -177,11 +187,24 @@ def constructor_args(cls, config, optimizer, shapes=None):
     return positional, keywords, sources, passed
 
 
-def build_user_layer(cls, config, optimizer=None, shapes=None):
-    """(cls built from config, {spec param: the array passed to its constructor})."""
+def build_user_layer(cls, config, optimizer=None, shapes=None, said=None):
+    """(cls built from config, {spec param: the array passed to its constructor}). An optimizer
+    argument with a default is left at it if the recording optimizer makes the constructor
+    raise (numpy-ml's takes a name or its own optimizer class); `said` gets why."""
     positional, keywords, _, passed = constructor_args(cls, config, optimizer or RecordingOptimizer(), shapes)
     state = np.random.get_state()  # a constructor drawing from np.random leaves the caller's generator alone
     try:
-        return cls(*positional, **keywords), passed
+        try:
+            return cls(*positional, **keywords), passed
+        except Exception as exc:  # noqa: BLE001 - raised again below unless the optimizer was the cause
+            default = inspect.signature(cls).parameters.get("optimizer")
+            if "optimizer" not in keywords or default is None or default.default is default.empty:
+                raise
+            del keywords["optimizer"]
+            layer = cls(*positional, **keywords)
+            if said is not None:
+                said.append(f"optimizer left at its default {default.default!r} (given {OPTIMIZER}, "
+                            f"{cls.__name__}() raised {type(exc).__name__}: {exc})")
+            return layer, passed
     finally:
         np.random.set_state(state)

@@ -14,9 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 
+# Other code's names for a normalisation's parameters (numpy-ml's scaler and intercept).
+SYNONYMS = {"gamma": ("scale", "scaler"), "beta": ("shift", "intercept")}
+
+
 def attribute_names(param):
-    """The names that may hold a spec parameter: W_h, w_h, Wh, wh."""
-    return tuple(dict.fromkeys([param, param.lower(), param.replace("_", ""), param.lower().replace("_", "")]))
+    """The names that may hold a spec parameter: W_h, w_h, Wh, wh; gamma, scale, scaler."""
+    spelled = [param, param.lower(), param.replace("_", ""), param.lower().replace("_", "")]
+    return tuple(dict.fromkeys([*spelled, *SYNONYMS.get(param, ())]))
 
 
 def same_name(own, param):
