@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._engine.outputs import built
-from . import dropout, gates, losses, norms
+from . import dropout, gates, gru_formulation, losses, norms
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            param_names_cheaply, param_shapes, probe_config, probe_inputs)
 from .holders import Attribute, attribute_names, describe_arrays, find_holders
@@ -96,10 +96,9 @@ def find_bindings(layer, shapes, spec_name, passed):
         return [found[p] for p in shapes]
     owner, attributes = type(layer).__name__, tried[0]
     missing = [f"{p} (looked for {', '.join(attribute_names(p))})" for p in shapes if p not in attributes]
-    why = gates.unbound_note([p for p in shapes if p not in attributes])
     raise CannotAdapt(f"{owner} has no array attribute for {spec_name}'s parameter {'; '.join(missing)}, "
                       f"no params/grads lists and no parameters/gradients dicts holding them; "
-                      f"its arrays: {', '.join(describe_arrays(layer))}{why}")
+                      f"its arrays: {', '.join(describe_arrays(layer))}")
 
 
 def _mention(exc, renames):
@@ -262,9 +261,11 @@ def adapt(cls, spec, registered, name):
     if _follows_contract(probe, shapes):
         notes.append(f"{owner} keeps params and grads dicts (the project's contract): used as it is")
         build = functools.partial(_built_as_it_is, cls, fitted)
-    else:
+    else:  # a GRU without B_hn: the reset-before formulation (gru_formulation.py)
+        fitted, shapes, formulation = gru_formulation.fitted(fitted, probe, shapes, config, passed,
+                                                             _built_with(cls, probe, config))
         holders = find_bindings(probe, shapes, fitted.name, passed)
-        notes += _binding_notes(owner, fitted, holders, probe, shapes, config, passed)
+        notes += _binding_notes(owner, fitted, holders, probe, shapes, config, passed) + formulation
         renames = argument_names(probe, fitted)
         notes += _argument_notes(renames, holders, OPTIMIZER in sources.values())
         build = _adapted_build(cls, fitted, holders, renames)
@@ -375,6 +376,12 @@ def _adapted_build(cls, spec, holders, renames, reorder=gates.IDENTITY):
         return adapter(layer, holders, shapes, recorder, renames, reorder, config.get("seed", 0))
 
     return build
+
+
+def _built_with(cls, probe, config):
+    """(spec, holders, reorder) -> the user's layer built for config, adapted to `spec`."""
+    return lambda spec, holders, reorder: _adapted_build(cls, spec, holders, argument_names(probe, spec),
+                                                         reorder)(config)
 
 
 def _arguments(sources):
