@@ -113,8 +113,6 @@ def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypa
     (f"{ODD}:OtherWeightNames", "FC", "OtherWeightNames has no array attribute for FC's parameter W (looked for "
                                       "W, w); B (looked for B, b), no params/grads lists and no parameters/gradients "
                                       "dicts holding them; its arrays: weight, bias"),
-    (f"{FIXTURES}/elsewhere.py:GRUResetBefore", "GRUCell", "is most likely another formulation, the reset gate "
-                                                           "applied to h before W_h"),
     (f"{ODD}:NeedsVocabulary", "FC", "NeedsVocabulary.__init__ needs 'vocabulary', which the checks cannot fill"),
     (f"{ODD}:NotebookRNN", "SimpleRNN", "raised AttributeError: 'NotebookRNN' object has no attribute 'batch_size'"),
     (f"{FIXED}:Sigmoid", "MSELoss", "Sigmoid.forward takes (A); MSELoss passes (predictions, targets) and no "

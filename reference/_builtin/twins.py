@@ -120,6 +120,49 @@ def _cell(twin, module, **call):
                 grads={k: (lambda g, f=f: f(renamed(g))) for k, f in twin.grads.items()}, **call)
 
 
+# The other GRU formulation, which nn.GRU does not compute (Cho et al. 2014, Keras'
+# reset_after=False): the reset gate multiplies h before W_h, n = tanh(x W_xn + (r * h) W_hn + B_n),
+# and there is one bias B, so no b_hn. Written with torch operations (autograd gives the
+# gradients) on parameters in scratch's layout and PyTorch's gate order r, z, n: no transpose.
+# Where z weighs h, h' = (1 - z) n + z h as PyTorch's; where it weighs the candidate,
+# h' = (1 - z) h + z n (Deep Learning from Scratch 2's).
+Z_WEIGHS = ("h", "candidate")
+
+
+def _reset_before_params(c):
+    width = 3 * c["n_nodes"]
+    return nn.ParameterDict({"W_x": nn.Parameter(torch.zeros(c["n_features"], width)),
+                             "W_h": nn.Parameter(torch.zeros(c["n_nodes"], width)),
+                             "B": nn.Parameter(torch.zeros(width))})
+
+
+def _reset_before_step(p, x, h, z_weighs):
+    n = h.shape[-1]
+    ax = x @ p["W_x"] + p["B"]
+    r, z = torch.sigmoid(ax[:, :2 * n] + h @ p["W_h"][:, :2 * n]).split(n, dim=1)
+    candidate = torch.tanh(ax[:, 2 * n:] + (r * h) @ p["W_h"][:, 2 * n:])
+    kept, new = (h, candidate) if z_weighs == "h" else (candidate, h)  # z * kept + (1 - z) * new
+    return z * kept + (1 - z) * new
+
+
+def gru_reset_before(z_weighs, cell=False):
+    """The twin of a GRU (a GRU cell if `cell`) of the reset-before formulation, z weighing
+    `z_weighs` (one of Z_WEIGHS); a layer written elsewhere is checked against it (gru_formulation.py)."""
+    def sequence(module, config, x, h0=None):
+        h = torch.zeros(x.shape[0], config["n_nodes"], dtype=x.dtype) if h0 is None else h0
+        states = []
+        for t in range(x.shape[1]):
+            h = _reset_before_step(module, x[:, t], h, z_weighs)
+            states.append(h)
+        return torch.stack(states, dim=1)
+
+    def step(module, config, x, h):
+        return _reset_before_step(module, x, h, z_weighs)
+
+    same = {k: (lambda p, k=k: p[k]) for k in ("W_x", "W_h", "B")}
+    return Twin(module=_reset_before_params, load=same, grads=same, call=step if cell else sequence)
+
+
 RNN_CELL = _cell(RNN, lambda c: nn.RNNCell(c["n_features"], c["n_nodes"], nonlinearity="tanh"))
 GRU_CELL = _cell(GRU, lambda c: nn.GRUCell(c["n_features"], c["n_nodes"]))
 # nn.LSTMCell returns (h, c): side by side, as the checks see a layer with outputs ("h", "c")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._engine.outputs import built
-from . import dropout, gates, layouts, losses, norms
+from . import dropout, gates, gru_formulation, layouts, losses, norms
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            describe_shape, param_names_cheaply, param_shapes, probe_config, probe_inputs)
 from .holders import Attribute, attribute_names, describe_arrays, find_holders
@@ -96,10 +96,9 @@ def find_bindings(layer, shapes, spec_name, passed):
         return [found[p] for p in shapes]
     owner, attributes = type(layer).__name__, tried[0]
     missing = [f"{p} (looked for {', '.join(attribute_names(p))})" for p in shapes if p not in attributes]
-    why = gates.unbound_note([p for p in shapes if p not in attributes])
     raise CannotAdapt(f"{owner} has no array attribute for {spec_name}'s parameter {'; '.join(missing)}, "
                       f"no params/grads lists and no parameters/gradients dicts holding them; "
-                      f"its arrays: {', '.join(describe_arrays(layer))}{why}")
+                      f"its arrays: {', '.join(describe_arrays(layer))}")
 
 
 def _mention(exc, renames):
@@ -289,16 +288,23 @@ def adapt(cls, spec, registered, name):
     else:
         try:
             holders = find_bindings(probe, shapes, fitted.name, passed)
-        except CannotAdapt:  # numpy-ml makes its weights at the first forward, from the input's shape
-            if not first_forward(probe, fitted, config):
-                raise
-            holders = find_bindings(probe, shapes, fitted.name, passed)
-            notes.append(f"{owner} makes its weights at its first forward: every layer built is called once on "
-                         f"inputs of the drawn sizes before the checks set its weights")
+        except CannotAdapt:
+            holders = None
+        if holders is None and first_forward(probe, fitted, config):  # numpy-ml makes its weights so
+            try:
+                holders = find_bindings(probe, shapes, fitted.name, passed)
+                notes.append(f"{owner} makes its weights at its first forward: every layer built is called once "
+                             f"on inputs of the drawn sizes before the checks set its weights")
+            except CannotAdapt:
+                pass
+        # a GRU without B_hn: the reset-before formulation (gru_formulation.py)
+        fitted, shapes, formulation = gru_formulation.fitted(fitted, probe, shapes, config, passed,
+                                                             _built_with(cls, probe, config))
+        holders = find_bindings(probe, shapes, fitted.name, passed) if formulation or holders is None else holders
         if callable(getattr(probe, "flush_gradients", None)):
             notes.append(f"{owner}.flush_gradients() called before every forward, and each backward read as what it "
                          f"adds to the gradients (they accumulate until flushed, as PyTorch's .grad until zero_grad)")
-        notes += _binding_notes(owner, fitted, holders, probe, shapes, config, passed)
+        notes += _binding_notes(owner, fitted, holders, probe, shapes, config, passed) + formulation
         renames = argument_names(probe, fitted)
         notes += _argument_notes(renames, holders, OPTIMIZER in sources.values())
         build = _adapted_build(cls, fitted, holders, renames)
@@ -417,6 +423,12 @@ def _adapted_build(cls, spec, holders, renames, reorder=gates.IDENTITY):
         return adapter(layer, holders, shapes, recorder, renames, reorder, config.get("seed", 0))
 
     return build
+
+
+def _built_with(cls, probe, config):
+    """(spec, holders, reorder) -> the user's layer built for config, adapted to `spec`."""
+    return lambda spec, holders, reorder: _adapted_build(cls, spec, holders, argument_names(probe, spec),
+                                                         reorder)(config)
 
 
 def _arguments(sources):

@@ -25,15 +25,6 @@ GATES = {scratch.LSTM: GATE_ORDER["LSTM"], scratch.GRU: GATE_ORDER["GRU"],
          scratch.LSTMCell: GATE_ORDER["LSTM"], scratch.GRUCell: GATE_ORDER["GRU"]}
 
 
-def unbound_note(missing):
-    """What a gated layer that holds none of `missing` most likely is, for the message, or ""."""
-    if missing != ["B_hn"]:
-        return ""
-    return ("; a GRU without PyTorch's separate hidden bias of the candidate (b_hn, inside r * (h W_hn + b_hn)) is "
-            "most likely another formulation, the reset gate applied to h before W_h (Cho et al. 2014, Keras' "
-            "reset_after=False), which no twin here computes yet")
-
-
 def gate_names(spec):
     """The gates of spec's class in PyTorch's order, or () for a layer without gates."""
     return GATES.get(spec.cls, ())
