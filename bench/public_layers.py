@@ -68,12 +68,14 @@ CONVENTIONS = ("gate order", "float32", "not inverted", "computes in float32", "
 # notes whose first words say too little, and what the table says for them
 LABELS = {"weight layout:": "weights outputs first (PyTorch's layout)", "as one int for both axes": "stride as one int",
           "not run:": "package __init__ skipped", "makes its weights at its first forward": "weights made by forward",
-          "flush_gradients()": "gradients accumulate until flushed"}
+          "flush_gradients()": "gradients accumulate until flushed",
+          "GRU formulation: the reset gate applied to h before W_h": "reset gate before W_h",
+          "z weighs the candidate": "z weighs the candidate"}
 
 
-def _label(note):
-    return next((label for key, label in LABELS.items() if key in note), None) or \
-        (note.split(" (")[0].split(":")[0] if any(c in note for c in CONVENTIONS) else None)
+def _labels(note):
+    said = [label for key, label in LABELS.items() if key in note]
+    return said or ([note.split(" (")[0].split(":")[0]] if any(c in note for c in CONVENTIONS) else [])
 
 
 def what_it_says(status, out):
@@ -83,7 +85,7 @@ def what_it_says(status, out):
     if status == 2:
         return next((line for line in lines if line.startswith("cannot check")), "exit 2").split(": ", 1)[-1]
     notes = [line.strip() for line in lines if line.startswith("  ") and not line.startswith("   ")]  # before the table
-    named = [label for label in map(_label, notes) if label]
+    named = [label for note in notes for label in _labels(note)]
     if status == 0:
         return "; ".join(dict.fromkeys(named)) or "-"
     failures, failing = [], False
