@@ -78,7 +78,8 @@ def gated_params(shapes, n_gates, n_nodes):
 def find_order(spec, config, shapes, build_with, rng_seed=0):
     """The order of the layer's gate blocks, as (Reorder, error of the best order, error
     in PyTorch's order), or (None, ...) when no order makes its forward equal the
-    reference's. build_with(reorder) builds the adapted layer for config."""
+    reference's; (IDENTITY, None, None) when building or calling the layer raised (the
+    checks then report it). build_with(reorder) builds the adapted layer for config."""
     names = gate_names(spec)
     gated = gated_params(shapes, len(names), config.get("n_nodes", 0))
     if not names or not gated:
@@ -89,10 +90,10 @@ def find_order(spec, config, shapes, build_with, rng_seed=0):
         try:
             layer = build_with(Reorder(order, gated))
         except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
-            return IDENTITY, 0.0, 0.0
+            return IDENTITY, None, None
         errors[order] = own.error(layer)
         if errors[order] is None:
-            return IDENTITY, 0.0, 0.0
+            return IDENTITY, None, None
     as_torch = errors[tuple(range(len(names)))]
     best = min(errors, key=errors.get)
     if not own.agrees(errors[best]):

@@ -101,6 +101,8 @@ def fitted(spec, layer, shapes, config, passed, build_with):
     for z_weighs in twins.Z_WEIGHS:
         candidate = variant(spec, z_weighs)
         order, error, _ = find_order(candidate, config, own, lambda reorder: build_with(candidate, holders, reorder))
+        if error is None:  # forward raised: the checks say so, with the sizes
+            return variant(spec, "h"), own, [note(None, raised=True)]
         if order is not None:
             found.append((error, z_weighs))
     if not found:
@@ -116,8 +118,12 @@ Z_SAID = {"h": "z weighs h, h' = (1 - z) n + z h, as PyTorch's",
           "candidate": "z weighs the candidate, h' = (1 - z) h + z n (PyTorch's z weighs h)"}
 
 
-def note(z_weighs):
-    """What the output says of the formulation; z_weighs None: neither convention explains forward."""
+def note(z_weighs, raised=False):
+    """What the output says of the formulation; z_weighs None: neither convention explains
+    forward (or, `raised`, forward raised on the probe)."""
+    if raised:
+        return (f"{FORMULATION}, as no B_hn is held; forward raised on the probe's inputs, so its gate order and z "
+                f"convention are unknown: checked with z weighing h (PyTorch's)")
     if z_weighs is None:
         return (f"{FORMULATION}, as no B_hn is held; but no gate order with either z convention makes forward "
                 f"equal this formulation's: checked with z weighing h (PyTorch's)")
