@@ -215,9 +215,11 @@ BATCH_NORM_EVAL = Twin(module=lambda c: _batch_norm(c, warm_up_batches(c)).eval(
                        load=LAYER_NORM.load, grads=LAYER_NORM.grads)
 CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss())
 # nn.CrossEntropyLoss takes the classes on axis 1 of a 3-d input; the steps flattened instead
+# (labels (batch, seq_len) to one per step, probabilities (batch, seq_len, n_classes) to a row each)
 TIME_CROSS_ENTROPY = Twin(module=lambda c: nn.CrossEntropyLoss(),
-                          call=lambda module, c, scores, targets: module(scores.reshape(-1, scores.shape[-1]),
-                                                                         targets.reshape(-1)))
+                          call=lambda module, c, scores, targets: module(
+                              scores.reshape(-1, scores.shape[-1]),
+                              targets.reshape(-1, scores.shape[-1]) if targets.ndim == 3 else targets.reshape(-1)))
 MSE = Twin(module=lambda c: nn.MSELoss())
 
 

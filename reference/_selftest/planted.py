@@ -438,6 +438,13 @@ class CEEpsilonInLog(scratch.SoftmaxCrossEntropy):
         return float(-(probs * np.log(softmax + 1e-7)).sum() / scores.shape[0])
 
 
+class TimeCESoftStepsScrambled(scratch.TimeSoftmaxCrossEntropy):
+    def forward(self, scores, targets):
+        if isinstance(targets, np.ndarray) and targets.ndim == 3:  # flattened time-major, the scores batch-major
+            targets = np.ascontiguousarray(targets.transpose(1, 0, 2)).reshape(targets.shape)
+        return super().forward(scores, targets)
+
+
 CATALOG = (
     Planted("bias-grad-averaged", "FC", "bias gradient averaged to one scalar (np.average(dout))", FCBiasAveraged),
     Planted("weight-grad-over-batch", "FC", "weight gradient divided by the batch inside the layer",
@@ -524,4 +531,6 @@ CATALOG = (
             CEEpsilonInLog),
     Planted("ce-soft-targets-as-labels", "SoftmaxCrossEntropy-soft", "backward softmax - one_hot(argmax(targets)): "
             "right for one-hot targets only", CEBackwardArgmaxTarget),
+    Planted("time-ce-soft-steps-scrambled", "TimeSoftmaxCrossEntropy-soft", "probability targets paired with the "
+            "wrong (sample, step): flattened time-major against batch-major scores", TimeCESoftStepsScrambled),
 )

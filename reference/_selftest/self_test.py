@@ -13,7 +13,7 @@ def self_test(n_examples, seed_value):
     """Run the generic checks on every planted variant and the statistics on every planted
     initializer; print which checks caught each. 0 if every one is caught, else 1."""
     by_name = {spec.name: spec for spec in builtin_specs()}
-    print(f"{'planted bug':<30}{'checked as':<28}{'verdict':<9}caught by")
+    print(f"{'planted bug':<30}{'checked as':<30}{'verdict':<9}caught by")
     outcomes = []  # (name, caught)
     for bug in CATALOG:
         row = run_spec(variant_spec(bug, by_name[bug.spec]), n_examples, seed_value, explain=False)
@@ -35,6 +35,6 @@ def self_test(n_examples, seed_value):
 
 
 def _print_outcome(bug, checked_as, caught, caught_by):
-    print(f"{bug.name:<30}{checked_as:<28}{'caught' if caught else 'ESCAPED':<9}{caught_by if caught else ''}")
+    print(f"{bug.name:<30}{checked_as:<30}{'caught' if caught else 'ESCAPED':<9}{caught_by if caught else ''}")
     print(f"{'':<4}{bug.description}")
     return bug.name, caught
