@@ -67,3 +67,17 @@ def test_the_generators_of_a_layer_behind_the_outputs_adapter_are_reset_too():
     first = layer.forward(x=x)
     freeze_randomness(layer, 7)
     np.testing.assert_array_equal(layer.forward(x=x), first)
+
+
+class AcceptsAnyDc(scratch.LSTMCell):
+    def backward(self, dh, dc):
+        return super().backward(dh, np.broadcast_to(dc, np.shape(dh)))  # dc of any broadcastable shape
+
+
+def test_each_upstream_is_given_bad_in_turn_and_must_be_rejected_by_name():
+    spec = dataclasses.replace(BY_NAME["LSTMCell"], name="AcceptsAnyDc", cls=AcceptsAnyDc,
+                               build=lambda c: AcceptsAnyDc(c["n_features"], c["n_nodes"]))
+    with pytest.raises(AssertionError) as failed:
+        check_layer(spec, examples=5)
+    assert "rejects dc with an extra axis" in str(failed.value)
+    assert "rejects dh " not in str(failed.value)  # dh is still validated

@@ -52,13 +52,22 @@ def bad_forward_args(spec, args):
                     yield case(f"with {dim} one too large", _grown(value, axis), ValueError)
 
 
-def bad_upstream(example):
-    dout = example.upstream
+def bad_upstream(dout, name="dout"):
     with_nan = dout.copy()
     with_nan.flat[-1] = np.nan
-    yield "dout with an extra axis", dout[..., np.newaxis], ValueError
-    yield "dout as a list", dout.tolist(), TypeError
-    yield "dout containing NaN", with_nan, ValueError
+    yield f"{name} with an extra axis", dout[..., np.newaxis], ValueError
+    yield f"{name} as a list", dout.tolist(), TypeError
+    yield f"{name} containing NaN", with_nan, ValueError
+
+
+def bad_upstreams(spec, layer, dout):
+    """For a layer of several outputs (outputs.SideBySide after a forward): yield
+    (description, argument, the upstreams with one bad, expected exception type), the
+    argument named d<output> (dh, dc)."""
+    pieces = np.split(dout, np.cumsum(layer.widths)[:-1], axis=-1)
+    for k, output in enumerate(spec.outputs):
+        for description, bad, error in bad_upstream(pieces[k], f"d{output}"):
+            yield description, f"d{output}", [*pieces[:k], bad, *pieces[k + 1:]], error
 
 
 def rejects_bad_input(example):
@@ -70,8 +79,11 @@ def rejects_bad_input(example):
     results = []
     for description, arg, bad_args, error in bad_forward_args(spec, example.args):
         results.append(_raises(name, layer, description, arg, error, lambda: layer.forward(**bad_args)))
-    if not spec.loss and not spec.outputs:  # several outputs: the upstream is split by outputs.py
-        for description, bad, error in bad_upstream(example):
+    if spec.outputs:  # several outputs: each upstream to the layer itself, one of them bad
+        for description, arg, bad, error in bad_upstreams(spec, layer, example.upstream):
+            results.append(_raises(name, layer, description, arg, error, lambda: layer.layer.backward(*bad)))
+    elif not spec.loss:
+        for description, bad, error in bad_upstream(example.upstream):
             results.append(_raises(name, layer, description, "dout", error, lambda: layer.backward(bad)))
     try:
         same, why = _same_state(reference, _state(example, layer)), ""
