@@ -228,22 +228,37 @@ def _unbuilt(spec, config, seed, layer, args, stage, exc):
     return Example(spec, config, seed, layer, args, None, failure)
 
 
-def drawn_examples(spec, seed_value, n_examples, keep=lambda example: example):
+class _Enough(Exception):
+    """Raised in the test to stop hypothesis drawing: the last example kept was enough."""
+
+
+def drawn_examples(spec, seed_value, n_examples, keep=lambda example: example, enough=None):
     """keep(example) for the first `n_examples` Examples hypothesis draws for `spec` at
-    `seed_value`, None results left out. `keep` runs inside the test, so it may reject()."""
+    `seed_value`, None results left out. `keep` runs inside the test, so it may reject().
+    No more are drawn once enough(kept) holds for one kept (a draw builds the layer and runs
+    it once); the examples before it are the same."""
     drawn = []
 
     @settings(max_examples=n_examples, database=None, deadline=None, phases=(Phase.generate,),
-              suppress_health_check=list(HealthCheck))
+              report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
     @seed(seed_value)
     @given(examples(spec))
     def collect(example):
+        if stopped:  # hypothesis draws the example that stopped it once more, to raise
+            raise _Enough
         kept = keep(example)
         if kept is not None:
             drawn.append(kept)
+            if enough is not None and enough(kept):
+                stopped.append(True)
+                raise _Enough
 
+    stopped = []
     with own_constants_only():
-        collect()
+        try:
+            collect()
+        except _Enough:
+            pass
     return drawn
 
 
