@@ -185,11 +185,17 @@ def configs(spec):
     return drawn if spec.assume is None else drawn.filter(spec.assume)
 
 
-@st.composite
-def examples(draw, spec):
+def examples(spec):
     """A full Example for `spec`: sizes, hyperparameters, parameters, inputs, G."""
-    config = dict(draw(configs(spec)))
-    seed = draw(st.integers(0, 2**32 - 1))
+    # The sizes' strategy is made once per spec, not per example: hypothesis validates
+    # each new strategy on its first draw, which cost as much as the draw.
+    return _example(spec, configs(spec))
+
+
+@st.composite
+def _example(draw, spec, sizes):
+    config = dict(draw(sizes))
+    seed = draw(SEEDS)
     config["seed"] = seed
     config["rng"] = np.random.default_rng(seed)
     try:
