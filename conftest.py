@@ -43,6 +43,16 @@ def pytest_xdist_make_scheduler(config, log):
     return TorchOptimTogether(config, log)
 
 
+def pytest_collection_finish(session):
+    """What collection imported (torch, hypothesis, numpy, the layers, the specs) stays for the
+    whole run: moved out of the collector's reach, so that each full collection during the
+    tests walks only what the tests made. Measured: 10-11 full collections per xdist worker,
+    0.9-1.3 s of its run, walking torch's objects each time."""
+    import gc
+
+    gc.freeze()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config):
     """An xdist worker's heap (torch, hypothesis, every layer) is left out of the collection
