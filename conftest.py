@@ -41,3 +41,26 @@ def pytest_xdist_make_scheduler(config, log):
             return "torch.optim" if nodeid.startswith(TORCH_OPTIM_TESTS) else nodeid
 
     return TorchOptimTogether(config, log)
+
+
+def pytest_collection_finish(session):
+    """What collection imported (torch, hypothesis, numpy, the layers, the specs) stays for the
+    whole run: moved out of the collector's reach, so that each full collection during the
+    tests walks only what the tests made. Measured: 10-11 full collections per xdist worker,
+    0.9-1.3 s of its run, walking torch's objects each time."""
+    import gc
+
+    gc.freeze()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """An xdist worker's heap (torch, hypothesis, every layer) is left out of the collection
+    the interpreter makes as it exits: that walk of it took 0.4-0.6 s of each worker's exit
+    (measured: import torch, then exit, 0.48 s; with gc.freeze() first, 0.11 s), which the
+    run waits for. The objects are not freed, they are never going to be used again; the
+    run's own collections (pytest's unraisableexception plugin) are done by now."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import gc
+
+        gc.freeze()

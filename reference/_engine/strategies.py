@@ -185,11 +185,17 @@ def configs(spec):
     return drawn if spec.assume is None else drawn.filter(spec.assume)
 
 
-@st.composite
-def examples(draw, spec):
+def examples(spec):
     """A full Example for `spec`: sizes, hyperparameters, parameters, inputs, G."""
-    config = dict(draw(configs(spec)))
-    seed = draw(st.integers(0, 2**32 - 1))
+    # The sizes' strategy is made once per spec, not per example: hypothesis validates
+    # each new strategy on its first draw, which cost as much as the draw.
+    return _example(spec, configs(spec))
+
+
+@st.composite
+def _example(draw, spec, sizes):
+    config = dict(draw(sizes))
+    seed = draw(SEEDS)
     config["seed"] = seed
     config["rng"] = np.random.default_rng(seed)
     try:
@@ -228,22 +234,37 @@ def _unbuilt(spec, config, seed, layer, args, stage, exc):
     return Example(spec, config, seed, layer, args, None, failure)
 
 
-def drawn_examples(spec, seed_value, n_examples, keep=lambda example: example):
+class _Enough(Exception):
+    """Raised in the test to stop hypothesis drawing: the last example kept was enough."""
+
+
+def drawn_examples(spec, seed_value, n_examples, keep=lambda example: example, enough=None):
     """keep(example) for the first `n_examples` Examples hypothesis draws for `spec` at
-    `seed_value`, None results left out. `keep` runs inside the test, so it may reject()."""
+    `seed_value`, None results left out. `keep` runs inside the test, so it may reject().
+    No more are drawn once enough(kept) holds for one kept (a draw builds the layer and runs
+    it once); the examples before it are the same."""
     drawn = []
 
     @settings(max_examples=n_examples, database=None, deadline=None, phases=(Phase.generate,),
-              suppress_health_check=list(HealthCheck))
+              report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
     @seed(seed_value)
     @given(examples(spec))
     def collect(example):
+        if stopped:  # hypothesis draws the example that stopped it once more, to raise
+            raise _Enough
         kept = keep(example)
         if kept is not None:
             drawn.append(kept)
+            if enough is not None and enough(kept):
+                stopped.append(True)
+                raise _Enough
 
+    stopped = []
     with own_constants_only():
-        collect()
+        try:
+            collect()
+        except _Enough:
+            pass
     return drawn
 
 

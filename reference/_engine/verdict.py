@@ -125,7 +125,8 @@ def smaller_failure(spec, failing_sizes, seed_value, checks=CHECKS):
     for name in spec.dim_names:
         for value in range(1, found.get(name, 1)):
             candidate = {**found, name: value}
-            if failures_at(spec, candidate, seed_value, checks, TRIES_PER_SIZE):
+            # one failure decides: the draws after it would not change the answer
+            if failures_at(spec, candidate, seed_value, checks, TRIES_PER_SIZE, enough=lambda example: True):
                 found = candidate
                 break
     return found
@@ -152,25 +153,35 @@ def _all_nontrivial(example):
 
 def failures_at(spec, pinned_sizes, seed_value, checks, n_examples, enough=None):
     """[(results, example)] of the examples that fail among `n_examples` drawn at these sizes;
-    none after the first failing one for which enough(example) holds."""
+    none after the first failing one for which enough(example) holds (nor any drawn after it)."""
+    if not _allowed(spec, pinned_sizes):
+        return []
     pinned = dataclasses.replace(spec, draws={k: st.just(v) for k, v in pinned_sizes.items()})
-    done = []
 
     def failing(example):
-        if done:
-            return None
         results = run_checks(example, checks)
-        if all(c.ok for c in results):
-            return None
-        if enough is not None and enough(example):
-            done.append(True)
-        return results, example
+        return None if all(c.ok for c in results) else (results, example)
 
     try:
         with np.errstate(all="ignore"):
-            return drawn_examples(pinned, seed_value, n_examples, keep=failing)
+            return drawn_examples(pinned, seed_value, n_examples, keep=failing,
+                                  enough=None if enough is None else lambda found: enough(found[1]))
     except Exception:  # noqa: BLE001 - sizes the spec's assume refuses, or every example redrawn
         return []
+
+
+def _allowed(spec, pinned_sizes):
+    """False if the spec's assume refuses sizes that pin everything it draws: hypothesis would
+    otherwise draw and filter out every example until it gives up (the search for a smaller
+    failure tries such sizes often, a window larger than the input, and each try cost more
+    than a whole run of the checks). True where something is still drawn, or assume raises
+    (then drawing says so, as before)."""
+    if spec.assume is None or not {*spec.dim_names, *spec.draws} <= pinned_sizes.keys():
+        return True
+    try:
+        return bool(spec.assume(dict(pinned_sizes)))
+    except Exception:  # noqa: BLE001 - left to the draw, which fails the same way
+        return True
 
 
 def allowance_used(comparison):
