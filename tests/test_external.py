@@ -260,6 +260,19 @@ def test_a_layer_in_numpy_mls_protocol_is_checked_in_it_and_says_how(capsys):
     status, out, _ = check(capsys, LAZY, "LazyDenseFirstInput", "FC")
     assert status == 1
     assert "layers.LazyDenseFirstInput: param W: backward disagrees with both finite differences and PyTorch" in out
+    status, out, _ = check(capsys, LAZY, "LazyDenseFlushKeeps", "FC")  # each backward right, the flush not
+    assert status == 1
+    assert ("LazyDenseFlushKeeps.flush_gradients() left LazyDenseFlushKeeps.gradients['W'] non-zero: the gradients "
+            "of one batch would be added to the next one's") in out
+
+
+def test_what_a_failing_package_init_imported_from_elsewhere_stays_imported(capsys, monkeypatch):
+    # torch imported by a package's __init__ that then fails cannot be imported a second time
+    monkeypatch.delitem(sys.modules, "_heavy_dependency", raising=False)
+    status, out, err = check(capsys, FIXTURES / "heavy_init" / "layers.py", "Affine", "FC")
+    assert status == 0, out + err
+    assert "heavy_init/__init__.py not run" in out
+    assert "_heavy_dependency" in sys.modules
 
 
 def test_a_backward_returning_more_gradients_than_inputs_fails_saying_what_belongs(capsys):

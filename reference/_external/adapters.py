@@ -138,6 +138,7 @@ class Adapted:
         return returned if returned is not None else getattr(self.layer, "dinputs", {})
 
     def forward(self, **inputs):
+        self._flushed = self._flushes  # until a backward: what the layer holds must be zero
         return self._call("forward", *inputs.values())
 
     def backward(self, *dout):
@@ -168,7 +169,15 @@ class Adapted:
         zero_grad), so that each backward is read as what it adds; {} for any other."""
         if not self._flushes:
             return {}
-        return {h.param: self._gradient(h) for h in self.holders}
+        owner, kept = type(self).__name__, {}
+        for h in self.holders:
+            value = h.gradient(self.layer, [])  # None (or absent) after a flush is no gradient yet
+            kept[h.param] = 0.0 if value is None else self._gradient(h)
+            if getattr(self, "_flushed", False) and np.any(kept[h.param] != 0):
+                raise ValueError(f"{owner}.flush_gradients() left {h.grad_where(owner)} non-zero: the gradients "
+                                 f"of one batch would be added to the next one's")
+        self._flushed = False
+        return kept
 
     def _call(self, method, *args):
         if method == "forward" and self._flushes:

@@ -204,8 +204,10 @@ def _in_package(path, root, parts):
         failed = _failed_init(exc, root, parts)
         if failed is None:
             raise
-        for name in set(sys.modules) - before:  # what the failed import left half-done
-            del sys.modules[name]
+        package = parts[0]
+        for name in set(sys.modules) - before:  # the package's modules the failed import left half-done
+            if name == package or name.startswith(package + "."):  # (not torch, numpy, ...: those stay)
+                del sys.modules[name]
         inits = ", ".join("/".join(parts[:depth]) + "/__init__.py" for depth in range(1, len(parts)))
         note = f"imported with its packages' {inits} not run: {failed} raised {type(exc).__name__}: {exc}"
         for depth in range(1, len(parts)):
