@@ -118,6 +118,9 @@ def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypa
     (f"{FIXED}:Sigmoid", "MSELoss", "Sigmoid.forward takes (A); MSELoss passes (predictions, targets) and no "
                                     "registered spec passes only (predictions)"),
     (f"{FIXED}:FC", "SimpleRNN", "FC.__init__ needs 'n_nodes1'"),
+    (f"{ODD}:CellKeepsState", "SimpleRNNCell", "CellKeepsState.forward takes (x); SimpleRNNCell passes (x, h) and no "
+                                               "registered spec passes only (x); keeping h itself between calls is "
+                                               "not supported yet"),
     (f"{AS_WRITTEN}:Nope", "FC", "has no class named Nope; its classes: FC, RNN, SGD, Sigmoid"),
     (f"{FIXTURES}/missing.py:FC", "FC", "missing.py: no such Python file"),
     (f"{AS_WRITTEN}", "FC", "expected FILE.py:CLASS"),

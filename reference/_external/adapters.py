@@ -39,6 +39,9 @@ class Adaptation:
     unchecked: list = field(default_factory=list)
 
 
+STATE_INPUTS = ("h", "c", "h0", "c0")  # a recurrent layer's state, where a layer may keep its own
+
+
 def fitted_spec(spec, layer, registered):
     """`spec`, or the registered variant with only the leading inputs layer.forward takes
     (SimpleRNN-no-h0 for a forward(X)); CannotAdapt if there is none."""
@@ -57,8 +60,10 @@ def fitted_spec(spec, layer, registered):
     for other in registered:
         if other.cls is spec.cls and list(other.inputs) == wanted:
             return other
+    state = [k for k in names[len(positional):] if k in STATE_INPUTS]
+    kept = f"; keeping {', '.join(state)} itself between calls is not supported yet" if state else ""
     raise CannotAdapt(f"{takes}; {spec.name} passes ({', '.join(names)}) and no registered spec passes "
-                      f"only ({', '.join(wanted)})")
+                      f"only ({', '.join(wanted)}){kept}")
 
 
 def argument_names(layer, spec):
