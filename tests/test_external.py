@@ -185,7 +185,8 @@ ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
     ("TimeLSTMForgetFirst", "LSTM", ["gate order f, g, i, o (PyTorch's: i, f, g, o), a convention: the checks give "
                                      "the layer its weights in its own order and compare in PyTorch's"]),
     ("AffineOutputsFirst", "FC", ["weight layout: W as (n_out, n_in), outputs first as PyTorch keeps it (the "
-                                  "spec's: (n_in, n_out)), a convention"]),
+                                  "spec's: (n_in, n_out)), a convention",
+                                  "param W = AffineOutputsFirst.W (n_out, n_in); gradient AffineOutputsFirst.dW"]),
     ("ConvOutputsFirst", "Conv2d", ["weight layout: W as (out_channels, in_channels, 1, 1), outputs first",
                                     "stride, padding as one int for both axes (a pair per axis made forward raise "
                                     "or differ): drawn equal on both axes"]),

@@ -330,9 +330,10 @@ def adapt(cls, spec, registered, name):
         if not reorder.identity:
             build = _adapted_build(cls, fitted, holders, renames, reorder)
     elif holders is not None and build is not None:
+        probed = config
         fitted, config, layout, said = layouts.find_layout(
             fitted, config, sources, lambda at, layout, c: _adapted_build(cls, at, holders, renames, layout)(c))
-        notes += said
+        notes[:] = [_in_layout(note, layout, shapes, probed) for note in notes] + said
         if said:
             build = _adapted_build(cls, fitted, holders, renames, layout)
     adapted = dataclasses.replace(fitted, name=name, cls=cls, build=build)
@@ -443,6 +444,15 @@ def _built_with(cls, probe, config):
     """(spec, holders, reorder) -> the user's layer built for config, adapted to `spec`."""
     return lambda spec, holders, reorder: _adapted_build(cls, spec, holders, argument_names(probe, spec),
                                                          reorder)(config)
+
+
+def _in_layout(note, layout, shapes, config):
+    """A binding note ("param W = Conv.W (in_channels, ...)") with the shape the layer holds
+    in its own layout, where that is not the spec's."""
+    for k in layout.params:
+        if note.startswith(f"param {k} = "):
+            return note.replace(describe_shape(shapes[k], config), describe_shape(layout.layer_shapes(shapes)[k], config), 1)
+    return note
 
 
 def _arguments(sources):
