@@ -184,10 +184,11 @@ ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
     ("DropoutGlobalInverted", "Dropout", ["inverted dropout (kept units scaled by 1/(1-p) in training), PyTorch's"]),
     ("TimeLSTMForgetFirst", "LSTM", ["gate order f, g, i, o (PyTorch's: i, f, g, o), a convention: the checks give "
                                      "the layer its weights in its own order and compare in PyTorch's"]),
-    ("AffineOutputsFirst", "FC", ["weight layout: W as (n_out, n_in), outputs first as PyTorch keeps it (the "
-                                  "spec's: (n_in, n_out)), a convention",
+    ("AffineOutputsFirst", "FC", ["weight layout: W as (n_out, n_in), the spec's (n_in, n_out) with its last axis "
+                                  "first (PyTorch's layout for Linear and Conv weights), a convention",
                                   "param W = AffineOutputsFirst.W (n_out, n_in); gradient AffineOutputsFirst.dW"]),
-    ("ConvOutputsFirst", "Conv2d", ["weight layout: W as (out_channels, in_channels, 1, 1), outputs first",
+    ("ConvOutputsFirst", "Conv2d", ["weight layout: W as (out_channels, in_channels, 1, 1), the spec's",
+                                    "param W = ConvOutputsFirst.W (out_channels, in_channels, 1, 1); gradient",
                                     "stride, padding as one int for both axes (a pair per axis made forward raise "
                                     "or differ): drawn equal on both axes"]),
     ("DenseDicts", "FC", ["param W = DenseDicts.parameters['W'] (n_in, n_out); gradient DenseDicts.gradients['W']",

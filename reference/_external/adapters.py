@@ -333,7 +333,7 @@ def adapt(cls, spec, registered, name):
         probed = config
         fitted, config, layout, said = layouts.find_layout(
             fitted, config, sources, lambda at, layout, c: _adapted_build(cls, at, holders, renames, layout)(c))
-        notes[:] = [_in_layout(note, layout, shapes, probed) for note in notes] + said
+        notes[:] = [_in_layout(note, layout, holders, owner, shapes, probed) for note in notes] + said
         if said:
             build = _adapted_build(cls, fitted, holders, renames, layout)
     adapted = dataclasses.replace(fitted, name=name, cls=cls, build=build)
@@ -446,12 +446,13 @@ def _built_with(cls, probe, config):
                                                          reorder)(config)
 
 
-def _in_layout(note, layout, shapes, config):
-    """A binding note ("param W = Conv.W (in_channels, ...)") with the shape the layer holds
-    in its own layout, where that is not the spec's."""
-    for k in layout.params:
-        if note.startswith(f"param {k} = "):
-            return note.replace(describe_shape(shapes[k], config), describe_shape(layout.layer_shapes(shapes)[k], config), 1)
+def _in_layout(note, layout, holders, owner, shapes, config):
+    """A parameter's binding note, written anew with the shape the layer holds in its own
+    layout (layouts.py), where that is not the spec's; any other note as it is."""
+    for h in holders:
+        if h.param in layout.params and note.startswith(f"param {h.param} = "):
+            held = describe_shape(layout.layer_shapes(shapes)[h.param], config)
+            return f"param {h.param} = {h.where(owner)} {held}; gradient {h.grad_where(owner)}"
     return note
 
 

@@ -82,9 +82,10 @@ def find_layout(spec, config, sources, build_with):
 def _notes(layout, ints, shapes, config):
     notes = []
     for k in sorted(layout.params):
-        notes.append(f"weight layout: {k} as {describe_shape(layout.layer_shapes(shapes)[k], config)}, outputs first "
-                     f"as PyTorch keeps it (the spec's: {describe_shape(shapes[k], config)}), a convention: the "
-                     f"checks give the layer its weights in its own layout and compare in the spec's")
+        notes.append(f"weight layout: {k} as {describe_shape(layout.layer_shapes(shapes)[k], config)}, the spec's "
+                     f"{describe_shape(shapes[k], config)} with its last axis first (PyTorch's layout for Linear and "
+                     f"Conv weights), a convention: the checks give the layer its weights in its own layout and "
+                     f"compare in the spec's")
     if ints:
         notes.append(f"{', '.join(ints)} as one int for both axes (a pair per axis made forward raise or differ): "
                      f"drawn equal on both axes")
