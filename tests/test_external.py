@@ -300,6 +300,14 @@ def test_a_dropout_scaled_or_masked_otherwise_is_checked_as_pytorchs_and_fails_o
     assert f"elsewhere.{cls}: output: the forward output differs from PyTorch's" in out
 
 
+def test_the_check_leaves_numpys_global_generator_as_it_was(capsys):
+    np.random.seed(1234)
+    before = np.random.get_state()[1].copy()
+    status, _, _ = check(capsys, ELSEWHERE, "DropoutGlobalInverted", "Dropout")  # seeds it at every forward
+    assert status == 0
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
+
+
 def test_a_dropout_written_elsewhere_is_not_checked_in_evaluation_mode_it_cannot_be_put_in(capsys):
     status, out, err = check(capsys, ELSEWHERE, "DropoutGlobalInverted", "Dropout-eval")
     assert status == 2 and "check its training mode with --like Dropout" in err

@@ -10,6 +10,7 @@ The conventions understood (docs/external.md):
 Nothing of the user's changes: every layer checked is built here, and the user's class is
 never patched.
 """
+import contextlib
 import dataclasses
 import functools
 import inspect
@@ -24,7 +25,7 @@ from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_use
                            describe_shape, param_names_cheaply, param_shapes, probe_config, probe_inputs)
 from .holders import Attribute, attribute_names, describe_arrays, find_holders
 
-__all__ = ["Adaptation", "CannotAdapt", "adapt", "expect_methods"]
+__all__ = ["Adaptation", "CannotAdapt", "adapt", "expect_methods", "global_generator_kept"]
 
 
 @dataclass
@@ -190,8 +191,7 @@ class Adapted:
         for h in self.holders:
             value = self.reorder.to_layer(h.param, self.params[h.param])
             h.put(self.layer, np.reshape(value, self.own_shapes[h.param]))
-        state = np.random.get_state()
-        if method == "forward":  # one mask per example from np.random.rand; backward is left alone
+        if method == "forward":  # one mask per example from np.random.rand (the check restores the generator)
             np.random.seed(self.seed)
         try:
             return getattr(self.layer, method)(*args)
@@ -199,7 +199,6 @@ class Adapted:
             _mention(exc, self.renames[method])
             raise
         finally:
-            np.random.set_state(state)
             self._read_back(method)
 
     def _read_back(self, method):
@@ -223,6 +222,17 @@ class Adapted:
     def _from_layer(self, param, value, shape):
         """The layer's array in the spec's layout and gate order, then shape (if the sizes agree)."""
         return _fitted(self.reorder.from_layer(param, value), shape)
+
+
+@contextlib.contextmanager
+def global_generator_kept():
+    """NumPy's global generator as it was before, whatever the checks inside seeded (every
+    adapted forward seeds it: saving and restoring it per call cost more than the call)."""
+    state = np.random.get_state()
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 def first_forward(layer, spec, config):

@@ -29,7 +29,7 @@ from .._report.cli import positive_int
 from .._report.parallel import default_jobs, ordered
 from .._spec.project import SpecsError, builtin_specs, find_project, load_specs
 from . import pairs, restrict
-from .adapters import CannotAdapt, adapt, expect_methods
+from .adapters import CannotAdapt, adapt, expect_methods, global_generator_kept
 from .construction import param_names_cheaply, param_shapes, probe_config
 
 
@@ -253,8 +253,14 @@ def _where(exc):
     return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
 
 
-def check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=False, fixed=(), ranges=(),
-                emit=None, strict_name="--strict", notes=()):
+def check_class(*args, **kwargs):
+    """_check_class(...), NumPy's global generator left as it was (the adapter seeds it)."""
+    with global_generator_kept():
+        return _check_class(*args, **kwargs)
+
+
+def _check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=False, fixed=(), ranges=(),
+                 emit=None, strict_name="--strict", notes=()):
     """Run the rows on `cls` (a class, or a (forward, backward) function pair) checked like the
     spec named `like`; print them (or hand each block of lines to `emit`); True if the
     gradients and the contract pass (and the bad-input row, if strict). CannotAdapt (before
