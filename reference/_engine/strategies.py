@@ -245,6 +245,7 @@ def drawn_examples(spec, seed_value, n_examples, keep=lambda example: example, e
     it once); the examples before it are the same."""
     drawn = []
 
+    @without_database_key
     @settings(max_examples=n_examples, database=None, deadline=None, phases=(Phase.generate,),
               report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
     @seed(seed_value)
@@ -274,6 +275,16 @@ def nontrivial(example):
     params = {} if example.layer is None else example.layer.params  # None: the build raised
     arrays = [*params.values(), *example.args.values()]
     return sum(int(np.count_nonzero(np.abs(np.asarray(a, dtype=float)) > 1e-3)) for a in arrays)
+
+
+def without_database_key(test):
+    """`test` (made by @given), with hypothesis told it has no database key. Every run of a
+    check has database=None, so the key is never used, yet hypothesis makes it on every run
+    by reading and tokenizing the test's source: a millisecond, on each of the hundreds of
+    runs a check makes when it searches for a smaller failure. The attribute is internal to
+    hypothesis: where it is ignored, the key is made as before."""
+    test._hypothesis_internal_database_key = None
+    return test
 
 
 @contextlib.contextmanager

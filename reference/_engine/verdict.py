@@ -11,7 +11,7 @@ from hypothesis.errors import FailedHealthCheck, Unsatisfiable, UnsatisfiedAssum
 from .checks import CHECKS, run_checks
 from .compare import rule
 from .crash import raised
-from .strategies import drawn_examples, examples, nontrivial, own_constants_only
+from .strategies import drawn_examples, examples, nontrivial, own_constants_only, without_database_key
 from .triage import sizes
 
 
@@ -57,6 +57,7 @@ def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=
     row = Row(spec.name, seed=seed_value, n_examples=n_examples)
     state = {"failed": False}
 
+    @without_database_key
     @settings(max_examples=n_examples, database=None, deadline=None, derandomize=False,
               phases=(Phase.generate,),  # hypothesis's shrinking reruns hundreds of examples
               report_multiple_bugs=False, print_blob=False,

@@ -11,6 +11,7 @@ Nothing of the user's changes: every layer checked is built here, and the user's
 never patched.
 """
 import contextlib
+import copy
 import dataclasses
 import functools
 import inspect
@@ -137,6 +138,16 @@ class Adapted:
         self.params = {h.param: self._from_layer(h.param, np.array(h.get(layer), dtype=np.float64), shapes[h.param])
                        for h in holders}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    _SHARED = ("holders", "renames", "reorder", "own_shapes")  # what adapt found: never changed
+
+    def __deepcopy__(self, memo):
+        """A copy with its own layer, weights, gradients and recorder (one memo, so that a
+        layer holding the recorder as its optimizer keeps holding the copy's); what adapt
+        found is shared, which was most of the cost of a copy, made for every check."""
+        new = memo[id(self)] = object.__new__(type(self))
+        new.__dict__.update({k: v if k in self._SHARED else copy.deepcopy(v, memo) for k, v in vars(self).items()})
+        return new
 
     @property
     def dinputs(self):

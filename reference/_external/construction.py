@@ -192,19 +192,16 @@ def build_user_layer(cls, config, optimizer=None, shapes=None, said=None):
     argument with a default is left at it if the recording optimizer makes the constructor
     raise (numpy-ml's takes a name or its own optimizer class); `said` gets why."""
     positional, keywords, _, passed = constructor_args(cls, config, optimizer or RecordingOptimizer(), shapes)
-    state = np.random.get_state()  # a constructor drawing from np.random leaves the caller's generator alone
+    # a constructor drawing from np.random: the check restores the generator (adapters.global_generator_kept)
     try:
-        try:
-            return cls(*positional, **keywords), passed
-        except Exception as exc:  # noqa: BLE001 - raised again below unless the optimizer was the cause
-            default = inspect.signature(cls).parameters.get("optimizer")
-            if "optimizer" not in keywords or default is None or default.default is default.empty:
-                raise
-            del keywords["optimizer"]
-            layer = cls(*positional, **keywords)
-            if said is not None:
-                said.append(f"optimizer left at its default {default.default!r} (given {OPTIMIZER}, "
-                            f"{cls.__name__}() raised {type(exc).__name__}: {exc})")
-            return layer, passed
-    finally:
-        np.random.set_state(state)
+        return cls(*positional, **keywords), passed
+    except Exception as exc:  # noqa: BLE001 - raised again below unless the optimizer was the cause
+        default = inspect.signature(cls).parameters.get("optimizer")
+        if "optimizer" not in keywords or default is None or default.default is default.empty:
+            raise
+        del keywords["optimizer"]
+        layer = cls(*positional, **keywords)
+        if said is not None:
+            said.append(f"optimizer left at its default {default.default!r} (given {OPTIMIZER}, "
+                        f"{cls.__name__}() raised {type(exc).__name__}: {exc})")
+        return layer, passed
