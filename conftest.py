@@ -43,6 +43,15 @@ def pytest_xdist_make_scheduler(config, log):
     return TorchOptimTogether(config, log)
 
 
+def pytest_sessionstart(session):
+    """Where tests run (an xdist worker, or pytest without -n), torch is imported first as the
+    engine imports it, with the garbage collector off (reference/_engine/torch_twin.py), rather
+    than by the first test module that imports it: collections during that import took a
+    tenth of it. An xdist controller runs no test and never imports torch."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not session.config.getoption("numprocesses", None):
+        import reference._engine.torch_twin  # noqa: F401
+
+
 def pytest_collection_finish(session):
     """What collection imported (torch, hypothesis, numpy, the layers, the specs) stays for the
     whole run: moved out of the collector's reach, so that each full collection during the
