@@ -15,7 +15,10 @@ import numpy as np
 
 
 # Other code's names for a normalisation's parameters (numpy-ml's scaler and intercept).
-SYNONYMS = {"gamma": ("scale", "scaler"), "beta": ("shift", "intercept")}
+# numpy-ml's RNNCell names its weights after what they map: Wax from x to a (the state), Waa
+# from a to a, and bx is the input's bias (beside ba: biases.py).
+SYNONYMS = {"gamma": ("scale", "scaler"), "beta": ("shift", "intercept"), "W_x": ("Wax",), "W_h": ("Waa",),
+            "B": ("bx",)}
 
 
 def attribute_names(param):
