@@ -105,6 +105,12 @@ def find_bindings(layer, shapes, spec_name, passed):
         return [found[p] for p in shapes]
     owner, attributes = type(layer).__name__, tried[0]
     missing = [f"{p} (looked for {', '.join(attribute_names(p))})" for p in shapes if p not in attributes]
+    per_gate = gates.weights_per_gate(layer, shapes)
+    if per_gate is not None:
+        held, n = per_gate
+        raise CannotAdapt(f"{owner} holds a weight per gate ({held}); binding them to {spec_name}'s W_x (n_features, "
+                          f"{n}*n_nodes) and W_h (n_nodes, {n}*n_nodes), which stack the gates' columns (and B their "
+                          f"biases), is not supported yet; its arrays: {', '.join(describe_arrays(layer))}")
     raise CannotAdapt(f"{owner} has no array attribute for {spec_name}'s parameter {'; '.join(missing)}, "
                       f"no params/grads lists and no parameters/gradients dicts holding them; "
                       f"its arrays: {', '.join(describe_arrays(layer))}")
