@@ -118,10 +118,9 @@ def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypa
     (f"{FIXED}:Sigmoid", "MSELoss", "Sigmoid.forward takes (A); MSELoss passes (predictions, targets) and no "
                                     "registered spec passes only (predictions)"),
     (f"{FIXED}:FC", "SimpleRNN", "FC.__init__ needs 'n_nodes1'"),
-    (f"{FIXTURES}/stepping_cells.py:GateMatricesCell", "LSTMCell", "GateMatricesCell holds a weight per gate (Wf, Wu, "
-     "Wc, Wo in parameters, each (n_nodes + n_features, n_nodes) on [h, x]); binding them to LSTM-no-state's W_x "
-     "(n_features, 4*n_nodes) and W_h (n_nodes, 4*n_nodes), which stack the gates' columns (and B their biases), is "
-     "not supported yet"),
+    (f"{FIXTURES}/stepping_cells.py:GateMatricesNoBiases", "LSTMCell", "GateMatricesNoBiases holds a weight per gate "
+     "(Wf, Wu, Wc, Wo in parameters, each (n_nodes + n_features, n_nodes) on [h, x]), which are bound to "
+     "LSTM-no-state's W_x (n_features, 4*n_nodes) and W_h (n_nodes, 4*n_nodes) only beside a bias per gate"),
     (f"{AS_WRITTEN}:Nope", "FC", "has no class named Nope; its classes: FC, RNN, SGD, Sigmoid"),
     (f"{FIXTURES}/missing.py:FC", "FC", "missing.py: no such Python file"),
     (f"{AS_WRITTEN}", "FC", "expected FILE.py:CLASS"),
@@ -211,7 +210,12 @@ ELSEWHERE, PAIRS, STEPPING = FIXTURES / "elsewhere.py", FIXTURES / "function_pai
 ]] + [(STEPPING, "StepCell", "SimpleRNNCell", [
     "StepCell keeps h itself (forward(Xt)): stepped over each sequence, h0 = 0, checked like SimpleRNN-no-h0",
     "the state started fresh for every sequence by StepCell.flush_gradients()",
-    "not checked: h (StepCell keeps it itself, from zeros)"])])
+    "not checked: h (StepCell keeps it itself, from zeros)"]), (STEPPING, "GateMatricesCell", "LSTMCell", [
+    "GateMatricesCell keeps h, c itself (forward(Xt)): stepped over each sequence, h0 = 0, c0 = 0, checked like "
+    "LSTM-no-state", "param W_x = GateMatricesCell.parameters['Wf', 'Wu', 'Wc', 'Wo'][n_nodes:] (x's rows)",
+    "param W_h = GateMatricesCell.parameters['Wf', 'Wu', 'Wc', 'Wo'][:n_nodes] (h's rows)",
+    "param B = GateMatricesCell.parameters['bf', 'bu', 'bc', 'bo'] (12,); gradient",
+    "gate order f, i, g, o (PyTorch's: i, f, g, o), a convention"])])
 def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_bound(capsys, path, cls, like, notes):
     status, out, err = check(capsys, path, cls, like)
     assert status == 0, out + err

@@ -108,9 +108,10 @@ def find_bindings(layer, shapes, spec_name, passed):
     per_gate = gates.weights_per_gate(layer, shapes)
     if per_gate is not None:
         held, n = per_gate
-        raise CannotAdapt(f"{owner} holds a weight per gate ({held}); binding them to {spec_name}'s W_x (n_features, "
-                          f"{n}*n_nodes) and W_h (n_nodes, {n}*n_nodes), which stack the gates' columns (and B their "
-                          f"biases), is not supported yet; its arrays: {', '.join(describe_arrays(layer))}")
+        raise CannotAdapt(f"{owner} holds a weight per gate ({held}), which are bound to {spec_name}'s W_x (n_features, "
+                          f"{n}*n_nodes) and W_h (n_nodes, {n}*n_nodes) only beside a bias per gate (b and the gate's "
+                          f"letter, n_nodes each) for B, and only on [h, x] in a parameters or params dict; its "
+                          f"arrays: {', '.join(describe_arrays(layer))}")
     raise CannotAdapt(f"{owner} has no array attribute for {spec_name}'s parameter {'; '.join(missing)}, "
                       f"no params/grads lists and no parameters/gradients dicts holding them; "
                       f"its arrays: {', '.join(describe_arrays(layer))}")
@@ -549,7 +550,7 @@ def _binding_notes(owner, spec, holders, probe, shapes, config, passed):
     for h in holders:
         own, wanted = np.shape(h.get(probe)), shapes[h.param]
         line = f"param {h.param} = {h.where(owner)} {describe_shape(own, config)}"
-        if not isinstance(h, Attribute) and isinstance(h.key, int):
+        if not isinstance(h, Attribute) and isinstance(getattr(h, "key", None), int):
             line += (" (the array passed as " + h.param + ")" if h.get(probe) is passed.get(h.param)
                      else " (by position and shape)")
         if own != wanted and np.prod(own) == np.prod(wanted):

@@ -112,7 +112,7 @@ def weights_per_gate(layer, shapes):
     """(what a layer holding a weight matrix per gate holds, said for a message: numpy-ml's
     LSTMCell's Wf, Wu, Wc, Wo in `parameters`, each (n_nodes + n_features, n_nodes) on [h, x];
     the number of gates) where the spec's W_x and W_h stack the gates; None for any other
-    layer. Binding them is not supported yet."""
+    layer. holders.by_gate_blocks binds them where a bias per gate is beside them."""
     if "W_x" not in shapes or "W_h" not in shapes:
         return None
     (n_in, stacked), (n_nodes, _) = shapes["W_x"], shapes["W_h"]
