@@ -69,6 +69,7 @@ CONVENTIONS = ("gate order", "float32", "not inverted", "computes in float32", "
 LABELS = {"weight layout:": "weights outputs first (PyTorch's layout)", "as one int for both axes": "stride as one int",
           "not run:": "package __init__ skipped", "makes its weights at its first forward": "weights made by forward",
           "flush_gradients()": "gradients accumulate until flushed",
+          "stepped over each sequence": "stepped over each sequence",
           "GRU formulation: the reset gate applied to h before W_h": "reset gate before W_h",
           "z weighs the candidate": "z weighs the candidate"}
 

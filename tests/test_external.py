@@ -111,16 +111,16 @@ def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypa
 @pytest.mark.parametrize("target, like, message", [
     (f"{ODD}:ForwardOnly", "Sigmoid", "ForwardOnly has no backward method"),
     (f"{ODD}:OtherWeightNames", "FC", "OtherWeightNames has no array attribute for FC's parameter W (looked for "
-                                      "W, w); B (looked for B, b), no params/grads lists and no parameters/gradients "
+                                      "W, w); B (looked for B, b, bx), no params/grads lists and no parameters/gradients "
                                       "dicts holding them; its arrays: weight, bias"),
     (f"{ODD}:NeedsVocabulary", "FC", "NeedsVocabulary.__init__ needs 'vocabulary', which the checks cannot fill"),
     (f"{ODD}:NotebookRNN", "SimpleRNN", "raised AttributeError: 'NotebookRNN' object has no attribute 'batch_size'"),
     (f"{FIXED}:Sigmoid", "MSELoss", "Sigmoid.forward takes (A); MSELoss passes (predictions, targets) and no "
                                     "registered spec passes only (predictions)"),
     (f"{FIXED}:FC", "SimpleRNN", "FC.__init__ needs 'n_nodes1'"),
-    (f"{ODD}:CellKeepsState", "SimpleRNNCell", "CellKeepsState.forward takes (x); SimpleRNNCell passes (x, h) and no "
-                                               "registered spec passes only (x); keeping h itself between calls is "
-                                               "not supported yet"),
+    (f"{FIXTURES}/stepping_cells.py:GateMatricesNoBiases", "LSTMCell", "GateMatricesNoBiases holds a weight per gate "
+     "(Wf, Wu, Wc, Wo in parameters, each (n_nodes + n_features, n_nodes) on [h, x]), which are bound to "
+     "LSTM-no-state's W_x (n_features, 4*n_nodes) and W_h (n_nodes, 4*n_nodes) only beside a bias per gate"),
     (f"{AS_WRITTEN}:Nope", "FC", "has no class named Nope; its classes: FC, RNN, SGD, Sigmoid"),
     (f"{FIXTURES}/missing.py:FC", "FC", "missing.py: no such Python file"),
     (f"{AS_WRITTEN}", "FC", "expected FILE.py:CLASS"),
@@ -156,7 +156,7 @@ def test_cannot_adapt_is_answered_without_torch_or_hypothesis(target, like):
     assert result.stdout.split("\n")[0] == "2 []", result.stdout + result.stderr
 
 
-ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
+ELSEWHERE, PAIRS, STEPPING = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py", FIXTURES / "stepping_cells.py"
 
 
 @pytest.mark.parametrize("path, cls, like, notes", [(ELSEWHERE, *case) for case in [
@@ -207,7 +207,15 @@ ELSEWHERE, PAIRS = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py"
     ("lstm_forward,lstm_backward", "LSTM", ["lstm_forward takes no c0: checked like LSTM-no-c0",
                                             "not checked: c0 (lstm_forward takes none)",
                                             "gate order i, f, o, g (PyTorch's: i, f, g, o), a convention"]),
-]])
+]] + [(STEPPING, "StepCell", "SimpleRNNCell", [
+    "StepCell keeps h itself (forward(Xt)): stepped over each sequence, h0 = 0, checked like SimpleRNN-no-h0",
+    "the state started fresh for every sequence by StepCell.flush_gradients()",
+    "not checked: h (StepCell keeps it itself, from zeros)"]), (STEPPING, "GateMatricesCell", "LSTMCell", [
+    "GateMatricesCell keeps h, c itself (forward(Xt)): stepped over each sequence, h0 = 0, c0 = 0, checked like "
+    "LSTM-no-state", "param W_x = GateMatricesCell.parameters['Wf', 'Wu', 'Wc', 'Wo'][n_nodes:] (x's rows)",
+    "param W_h = GateMatricesCell.parameters['Wf', 'Wu', 'Wc', 'Wo'][:n_nodes] (h's rows)",
+    "param B = GateMatricesCell.parameters['bf', 'bu', 'bc', 'bo'] (12,); gradient",
+    "gate order f, i, g, o (PyTorch's: i, f, g, o), a convention"])])
 def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_bound(capsys, path, cls, like, notes):
     status, out, err = check(capsys, path, cls, like)
     assert status == 0, out + err
@@ -236,7 +244,7 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("rnn_step_forward,rnn_step_backward_wrong", "SimpleRNNCell", "param W_h"),
     ("lstm_step_forward,lstm_step_backward_wrong", "LSTMCell", "input c"),
     ("lstm_forward,lstm_backward_wrong", "LSTM", "param W_x"),
-]])
+]] + [(STEPPING, "StepCellDropsCarry", "SimpleRNNCell", "param W_x")])
 def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cls, like, wrong):
     status, out, _ = check(capsys, path, cls, like)
     assert status == 1
@@ -480,3 +488,36 @@ def test_a_batch_norms_running_statistics_are_said_where_they_are_not_pytorchs(c
                              "BatchNorm1d")
     assert status == 0, out + err
     assert "evaluation mode's conventions" not in out and "\n  eps " not in out
+
+
+def test_a_cell_whose_flush_breaks_the_next_backward_fails_naming_it_and_its_gradients_are_still_checked(capsys):
+    status, out, err = check(capsys, STEPPING, "StepCellFlushBreaks", "SimpleRNNCell")
+    assert status == 1, out + err
+    assert row(out, "StepCellFlushBreaks gradients")[-1] == "pass" and row(out, "StepCellFlushBreaks contract")[-1] == "pass"
+    assert row(out, "StepCellFlushBreaks state")[-1] == "FAIL"
+    assert ("StepCellFlushBreaks.backward raises after flush_gradients() (ValueError: operands could not be broadcast"
+            in out)
+    assert "the flush leaves the layer unusable, while its first use works" in out
+    assert ("by a fresh copy of StepCellFlushBreaks as built (StepCellFlushBreaks.flush_gradients() leaves it "
+            "unusable: see the state row)") in out
+    assert "flush_gradients() called before every forward" not in out  # it is not: a fresh copy is
+
+
+def test_a_cell_keeping_its_state_without_a_reset_is_stepped_on_fresh_copies(capsys):
+    status, out, _ = check(capsys, ODD, "CellKeepsState", "SimpleRNNCell", examples=3)
+    assert status == 1  # its backward raises NotImplementedError
+    assert "state started fresh for every sequence by a fresh copy of CellKeepsState as built" in out
+    assert "CellKeepsState state" not in out  # no restart of its own to check
+
+
+def test_a_second_bias_added_to_the_same_pre_activation_must_have_the_first_ones_gradient(capsys):
+    status, out, _ = check(capsys, STEPPING, "StepCell", "SimpleRNNCell")
+    assert status == 0
+    assert ("two biases for B: StepCell.parameters['bx'] and StepCell.parameters['ba'], added to the same "
+            "pre-activation (found from forward: B in either gives the same output)") in out
+    assert "StepCell.parameters['ba'] non-zero (held at zero; its gradient must equal B's)" in out
+    status, out, _ = check(capsys, STEPPING, "StepCellStateBiasFirstSample", "SimpleRNNCell")
+    assert status == 1
+    assert ("[finite_differences, torch_twin] raised ValueError: StepCellStateBiasFirstSample.gradients['ba'] differs from StepCellStateBiasFirstSample.gradients['bx']: "
+            "StepCellStateBiasFirstSample.parameters['ba'] and StepCellStateBiasFirstSample.parameters['bx'] are "
+            "added to the same pre-activation, so their gradients must be equal") in out

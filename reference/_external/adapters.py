@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._engine.outputs import built
-from . import dropout, gates, gru_formulation, layouts, losses, norms
+from . import biases, dropout, gates, gru_formulation, layouts, losses, norms, stepping
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            describe_shape, param_names_cheaply, param_shapes, probe_config, probe_inputs)
 from .holders import Attribute, attribute_names, describe_arrays, find_holders
@@ -39,6 +39,7 @@ class Adaptation:
     notes: list
     params: list = field(default_factory=list)
     unchecked: list = field(default_factory=list)
+    state: tuple = None  # (what was checked of a stepped cell's restart, its failure or None), stepping.py
 
 
 STATE_INPUTS = ("h", "c", "h0", "c0")  # a recurrent layer's state, where a layer may keep its own
@@ -63,7 +64,8 @@ def fitted_spec(spec, layer, registered):
         if other.cls is spec.cls and list(other.inputs) == wanted:
             return other
     state = [k for k in names[len(positional):] if k in STATE_INPUTS]
-    kept = f"; keeping {', '.join(state)} itself between calls is not supported yet" if state else ""
+    kept = (f"; a cell keeping {', '.join(state)} itself is stepped over sequences under "
+            f"{', '.join(stepping.SEQUENCES)} only" if state else "")
     raise CannotAdapt(f"{takes}; {spec.name} passes ({', '.join(names)}) and no registered spec passes "
                       f"only ({', '.join(wanted)}){kept}")
 
@@ -103,6 +105,13 @@ def find_bindings(layer, shapes, spec_name, passed):
         return [found[p] for p in shapes]
     owner, attributes = type(layer).__name__, tried[0]
     missing = [f"{p} (looked for {', '.join(attribute_names(p))})" for p in shapes if p not in attributes]
+    per_gate = gates.weights_per_gate(layer, shapes)
+    if per_gate is not None:
+        held, n = per_gate
+        raise CannotAdapt(f"{owner} holds a weight per gate ({held}), which are bound to {spec_name}'s W_x (n_features, "
+                          f"{n}*n_nodes) and W_h (n_nodes, {n}*n_nodes) only beside a bias per gate (b and the gate's "
+                          f"letter, n_nodes each) for B, and only on [h, x] in a parameters or params dict; its "
+                          f"arrays: {', '.join(describe_arrays(layer))}")
     raise CannotAdapt(f"{owner} has no array attribute for {spec_name}'s parameter {'; '.join(missing)}, "
                       f"no params/grads lists and no parameters/gradients dicts holding them; "
                       f"its arrays: {', '.join(describe_arrays(layer))}")
@@ -156,7 +165,8 @@ class Adapted:
 
     def forward(self, **inputs):
         self._flushed = self._flushes  # until a backward: what the layer holds must be zero
-        return self._call("forward", *inputs.values())
+        self._start()
+        return self._run("forward", *inputs.values())
 
     def backward(self, *dout):
         if len(dout) > 1:  # each upstream to the argument named after its output
@@ -164,7 +174,7 @@ class Adapted:
         self.recorder.calls.clear()
         self._returned = None
         kept = self._kept_gradients()
-        dx = self._call("backward", *dout)
+        dx = self._run("backward", *dout)
         self.grads = {h.param: self._gradient(h) - kept.get(h.param, 0.0) for h in self.holders}
         if isinstance(dx, (tuple, list)):
             # a cell's backward(dh_next) -> (dx, dh_prev): every input's gradient, by position
@@ -196,9 +206,16 @@ class Adapted:
         self._flushed = False
         return kept
 
+    def _start(self):
+        """Before every forward: the inputs and gradients kept since the last flush erased."""
+        if self._flushes:
+            self.layer.flush_gradients()
+
+    def _run(self, method, *args):
+        """The layer's forward or backward on the spec's arguments (one call; stepping.py steps)."""
+        return self._call(method, *args)
+
     def _call(self, method, *args):
-        if method == "forward" and self._flushes:
-            self.layer.flush_gradients()  # the inputs and gradients kept since the last flush
         for h in self.holders:
             value = self.reorder.to_layer(h.param, self.params[h.param])
             h.put(self.layer, np.reshape(value, self.own_shapes[h.param]))
@@ -246,12 +263,15 @@ def global_generator_kept():
         np.random.set_state(state)
 
 
-def first_forward(layer, spec, config):
-    """Call layer.forward once on inputs of config's sizes (NumPy's global generator left as
-    it was); whether it returned."""
+def first_forward(layer, spec, config, adapter=None):
+    """Call layer.forward once on inputs of config's sizes (a cell stepped by `adapter`: on one
+    step of zeros, stepping.py), NumPy's global generator left as it was; whether it returned."""
     state = np.random.get_state()
     try:
-        layer.forward(*probe_inputs(spec, config, np.random.default_rng(0)).values())
+        if adapter is not None and issubclass(adapter, stepping.Stepped):
+            layer.forward(stepping.zero_step(spec, config))
+        else:
+            layer.forward(*probe_inputs(spec, config, np.random.default_rng(0)).values())
         return True
     except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
         return False
@@ -302,7 +322,12 @@ def adapt(cls, spec, registered, name):
         probe, passed = build_user_layer(cls, config, shapes=shapes, said=left)
     except Exception as exc:  # noqa: BLE001 - the user's constructor: say what it raised, no traceback
         raise CannotAdapt(f"{owner}({_arguments(sources)}) raised {type(exc).__name__}: {exc}") from None
-    fitted = fitted_spec(spec, probe, registered)
+    sequence = stepping.sequence_spec(spec, probe, registered)
+    if sequence is not None:  # a cell keeping its state itself: probed at the sequence's sizes
+        config = probe_config(sequence)
+        shapes = param_shapes(sequence, config)
+        probe, passed = build_user_layer(cls, config, shapes=shapes)
+    fitted = sequence or fitted_spec(spec, probe, registered)
     if dropout.is_dropout(fitted) and fitted.name.endswith("-eval") and not _follows_contract(probe, shapes):
         raise CannotAdapt(f"{spec.name}: a layer written elsewhere is put in evaluation mode its own way (a "
                           f"train_flg argument or attribute, a mode); the checks cannot do that yet: check "
@@ -310,14 +335,17 @@ def adapt(cls, spec, registered, name):
     if left:
         del sources["optimizer"]
     notes = [f"built as {owner}({_arguments(sources)})", *left]
-    unchecked = []
-    if fitted is not spec:
+    unchecked, state, base = [], None, Adapted
+    if sequence is not None:
+        base, state, said, unchecked = _stepped(cls, spec, sequence, config, shapes)
+        notes += said
+    elif fitted is not spec:
         dropped = [k for k in spec.inputs if k not in fitted.inputs]
         notes.append(f"{owner}.forward takes no {', '.join(dropped)}: checked like {fitted.name}")
         unchecked += [f"{k} ({owner}.forward takes none)" for k in dropped]
         shapes = param_shapes(fitted, config)
     holders = renames = None
-    if _follows_contract(probe, shapes):
+    if _follows_contract(probe, shapes) and sequence is None:
         notes.append(f"{owner} keeps params and grads dicts (the project's contract): used as it is")
         build = functools.partial(_built_as_it_is, cls, fitted)
     else:
@@ -325,38 +353,41 @@ def adapt(cls, spec, registered, name):
             holders = find_bindings(probe, shapes, fitted.name, passed)
         except CannotAdapt:
             holders = None
-        if holders is None and first_forward(probe, fitted, config):  # numpy-ml makes its weights so
+        if holders is None and first_forward(probe, fitted, config, base):  # numpy-ml makes its weights so
             try:
                 holders = find_bindings(probe, shapes, fitted.name, passed)
+                on = "one step of zeros" if sequence is not None else "inputs of the drawn sizes"
                 notes.append(f"{owner} makes its weights at its first forward: every layer built is called once "
-                             f"on inputs of the drawn sizes before the checks set its weights")
+                             f"on {on} before the checks set its weights")
             except CannotAdapt:
                 pass
         # a GRU without B_hn: the reset-before formulation (gru_formulation.py)
         fitted, shapes, formulation = gru_formulation.fitted(fitted, probe, shapes, config, passed,
-                                                             _built_with(cls, probe, config))
+                                                             _built_with(cls, probe, config, base))
         holders = find_bindings(probe, shapes, fitted.name, passed) if formulation or holders is None else holders
-        if callable(getattr(probe, "flush_gradients", None)):
+        renames = argument_names(probe, fitted)
+        holders, paired = biases.paired(holders, probe, _forward_with(cls, fitted, renames, base, config))
+        unchecked += biases.unchecked(holders, owner)
+        if callable(getattr(probe, "flush_gradients", None)) and getattr(base, "restart", None) != stepping.COPY:
             notes.append(f"{owner}.flush_gradients() called before every forward, and each backward read as what it "
                          f"adds to the gradients (they accumulate until flushed, as PyTorch's .grad until zero_grad)")
-        notes += _binding_notes(owner, fitted, holders, probe, shapes, config, passed) + formulation
-        renames = argument_names(probe, fitted)
+        notes += _binding_notes(owner, fitted, holders, probe, shapes, config, passed) + formulation + paired
         notes += _argument_notes(renames, holders, OPTIMIZER in sources.values())
-        build = _adapted_build(cls, fitted, holders, renames)
+        build = _adapted_build(cls, fitted, holders, renames, base=base)
     if gates.gate_names(fitted):  # the order is tried through the adapter, whatever the layer holds
         holders = holders or find_bindings(probe, shapes, fitted.name, passed)
         renames = renames or argument_names(probe, fitted)
-        reorder, note = _gate_order(fitted, config, shapes, cls, holders, renames)
+        reorder, note = _gate_order(fitted, config, shapes, cls, holders, renames, base)
         notes += [note] if note else []
         if not reorder.identity:
-            build = _adapted_build(cls, fitted, holders, renames, reorder)
+            build = _adapted_build(cls, fitted, holders, renames, reorder, base)
     elif holders is not None and build is not None:
         probed = config
         fitted, config, layout, said = layouts.find_layout(
-            fitted, config, sources, lambda at, layout, c: _adapted_build(cls, at, holders, renames, layout)(c))
+            fitted, config, sources, lambda at, layout, c: _adapted_build(cls, at, holders, renames, layout, base)(c))
         notes[:] = [_in_layout(note, layout, holders, owner, shapes, probed) for note in notes] + said
         if said:
-            build = _adapted_build(cls, fitted, holders, renames, layout)
+            build = _adapted_build(cls, fitted, holders, renames, layout, base)
     adapted = dataclasses.replace(fitted, name=name, cls=cls, build=build)
     if dropout.is_dropout(fitted) and fitted.twin is not None and holders is not None:
         adapted, said = _dropout(adapted, config)
@@ -379,7 +410,7 @@ def adapt(cls, spec, registered, name):
         notes.append(f"float32 buffers ({', '.join(narrow)} float32 for float64 input): checked at float32 "
                      f"precision, a coarser check; give it float64 buffers for the tight one")
         adapted = dataclasses.replace(adapted, dtype="float32")
-    return Adaptation(adapted, fitted.name, notes, list(shapes), unchecked)
+    return Adaptation(adapted, fitted.name, notes, list(shapes), unchecked, state)
 
 
 def float32_results(spec, config):
@@ -398,6 +429,27 @@ def float32_results(spec, config):
                 if any(np.asarray(v).dtype == np.float32 for v in values if v is not None)]
     except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
         return []
+
+
+def _stepped(cls, cell_spec, spec, config, shapes):
+    """(the adapter class of a cell stepped over `spec`'s sequences, the state row's (checked,
+    failure or None) or None, notes, unchecked) (stepping.py). A restart found to leave the cell
+    unusable is the failure, and every sequence then runs on a fresh copy of the cell."""
+    owner = cls.__name__
+    layer, _ = build_user_layer(cls, config, RecordingOptimizer(), shapes)
+    restart, state, broken = stepping.restart_of(layer), None, None
+    if restart != stepping.COPY:
+        state_rng = np.random.get_state()
+        try:
+            broken = stepping.restart_breaks(layer, restart, probe_inputs(spec, config, np.random.default_rng(0))["x"])
+        finally:
+            np.random.set_state(state_rng)
+        state = (stepping.checked(owner, restart),
+                 None if broken is None else stepping.broken_message(owner, restart, broken))
+    used = stepping.COPY if broken is not None else restart
+    base = type("Stepped", (stepping.Stepped, Adapted), {"restart": used})
+    notes, unchecked = stepping.notes(layer, cell_spec, spec, used, broken is not None and restart)
+    return base, state, notes, unchecked
 
 
 def _built_as_it_is(cls, spec, config):
@@ -426,14 +478,14 @@ def _dropout(spec, config):
     return spec, notes
 
 
-def _gate_order(spec, config, shapes, cls, holders, renames):
+def _gate_order(spec, config, shapes, cls, holders, renames, base=None):
     """(Reorder, note) for a gated layer: the layer's gate order (gates.py), said when it is
     not PyTorch's or when no order explains its forward (then the checks say what differs)."""
     names = gates.gate_names(spec)
     if not names:
         return gates.IDENTITY, ""
     order, _, _ = gates.find_order(spec, config, shapes,
-                                   lambda reorder: _adapted_build(cls, spec, holders, renames, reorder)(config))
+                                   lambda reorder: _adapted_build(cls, spec, holders, renames, reorder, base)(config))
     torch_order = ", ".join(names)
     if order is None:
         return gates.IDENTITY, (f"gate order: no order of the {len(names)} gate blocks makes forward equal "
@@ -444,9 +496,10 @@ def _gate_order(spec, config, shapes, cls, holders, renames):
                    f"the checks give the layer its weights in its own order and compare in PyTorch's")
 
 
-def _adapted_build(cls, spec, holders, renames, reorder=gates.IDENTITY):
-    """config -> the user's layer built from it, in an Adapted subclass named after cls."""
-    adapter = type(cls.__name__, (Adapted,), {"__doc__": f"{cls.__name__} adapted to the layer contract",
+def _adapted_build(cls, spec, holders, renames, reorder=gates.IDENTITY, base=None):
+    """config -> the user's layer built from it, in an Adapted subclass (of `base`: a stepped
+    cell's, stepping.py) named after cls."""
+    adapter = type(cls.__name__, (base or Adapted,), {"__doc__": f"{cls.__name__} adapted to the layer contract",
                                               "wrt": tuple(spec.wrt)})
     watched = [h.grad for h in holders if isinstance(h, Attribute)]
 
@@ -455,16 +508,27 @@ def _adapted_build(cls, spec, holders, renames, reorder=gates.IDENTITY):
         shapes = param_shapes(spec, config)
         layer, _ = build_user_layer(cls, config, recorder, reorder.layer_shapes(shapes))
         if any(h.get(layer) is None for h in holders):  # weights made by the first forward
-            first_forward(layer, spec, config)
+            first_forward(layer, spec, config, adapter)
         return adapter(layer, holders, shapes, recorder, renames, reorder, config.get("seed", 0))
 
     return build
 
 
-def _built_with(cls, probe, config):
+def _forward_with(cls, spec, renames, base, config):
+    """holders -> the output of cls adapted with them, at one draw of inputs and parameters."""
+    def forward(holders):
+        layer, rng = _adapted_build(cls, spec, holders, renames, base=base)(config), np.random.default_rng(0)
+        for value in layer.params.values():
+            value[...] = rng.uniform(-1.0, 1.0, value.shape)
+        with global_generator_kept():
+            return np.asarray(layer.forward(**probe_inputs(spec, config, rng)))
+    return forward
+
+
+def _built_with(cls, probe, config, base=None):
     """(spec, holders, reorder) -> the user's layer built for config, adapted to `spec`."""
     return lambda spec, holders, reorder: _adapted_build(cls, spec, holders, argument_names(probe, spec),
-                                                         reorder)(config)
+                                                         reorder, base)(config)
 
 
 def _in_layout(note, layout, holders, owner, shapes, config):
@@ -486,7 +550,7 @@ def _binding_notes(owner, spec, holders, probe, shapes, config, passed):
     for h in holders:
         own, wanted = np.shape(h.get(probe)), shapes[h.param]
         line = f"param {h.param} = {h.where(owner)} {describe_shape(own, config)}"
-        if not isinstance(h, Attribute) and isinstance(h.key, int):
+        if not isinstance(h, Attribute) and isinstance(getattr(h, "key", None), int):
             line += (" (the array passed as " + h.param + ")" if h.get(probe) is passed.get(h.param)
                      else " (by position and shape)")
         if own != wanted and np.prod(own) == np.prod(wanted):

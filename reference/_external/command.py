@@ -324,10 +324,27 @@ def _check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=
         emit(text)
         passed = passed and (row_passed or not counted[index])
         advised = advised or not row_passed
+    if adaptation.state is not None:  # a cell stepped over sequences: how its state restarts (stepping.py)
+        text, state_passed = _state_row(f"{cls.__name__} state", spec.name, adaptation.state)
+        emit(text)
+        passed = passed and state_passed
     verdict = "passes" if passed else "fails"
     emit(f"{name} {verdict} the checks of {like} (seed {seed_value}, {n_examples} examples per row)"
          + (f"; see the advice above ({strict_name} counts it)" if passed and advised else ""))
     return passed
+
+
+def _state_row(label, layer, state):
+    """(the row of a stepped cell's restart, found once when it was adapted; whether it passed)."""
+    from .._engine.compare import rule
+    from .._engine.verdict import Row
+    from .._report.table import format_row
+
+    checked, failure = state
+    failures = [] if failure is None else [rule("contract", layer, "a second sequence", False, failure).made_by("restart")]
+    row = Row(label, examples=1, contract_rules=1, failures=failures)
+    first, *report = format_row(row).split("\n")
+    return "\n".join([first, f"    {checked}", *report]), row.passed
 
 
 def _command_rerun(command):

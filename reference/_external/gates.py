@@ -106,3 +106,24 @@ def find_order(spec, config, shapes, build_with, rng_seed=0):
 def describe(reorder, names):
     """"f, g, i, o" for the layer's order."""
     return ", ".join(names[k] for k in reorder.order)
+
+
+def weights_per_gate(layer, shapes):
+    """(what a layer holding a weight matrix per gate holds, said for a message: numpy-ml's
+    LSTMCell's Wf, Wu, Wc, Wo in `parameters`, each (n_nodes + n_features, n_nodes) on [h, x];
+    the number of gates) where the spec's W_x and W_h stack the gates; None for any other
+    layer. holders.by_gate_blocks binds them where a bias per gate is beside them."""
+    if "W_x" not in shapes or "W_h" not in shapes:
+        return None
+    (n_in, stacked), (n_nodes, _) = shapes["W_x"], shapes["W_h"]
+    places = [("", vars(layer)), *((k, v) for k, v in vars(layer).items()
+                                   if isinstance(v, dict) and not k.startswith("grad"))]
+    for where, held in places:
+        found = {k: v.shape for k, v in held.items() if isinstance(k, str) and k.startswith("W")
+                 and isinstance(v, np.ndarray) and v.ndim == 2 and v.shape[1] == n_nodes
+                 and v.shape[0] in (n_in + n_nodes, n_in)}
+        if len(found) > 1 and len(found) * n_nodes == stacked:
+            rows = "n_nodes + n_features" if n_in + n_nodes in {r for r, _ in found.values()} else "n_features"
+            on = " on [h, x]" if rows != "n_features" else ""
+            return f"{', '.join(found)}{f' in {where}' if where else ''}, each ({rows}, n_nodes){on}", len(found)
+    return None

@@ -1,21 +1,27 @@
 """Where a layer written elsewhere holds a spec parameter and its gradient (internal).
 
-Three conventions, tried in this order (docs/external.md):
+Four conventions, tried in this order (docs/external.md):
   - attributes named after the parameter (`W`, `w`, `Wx` for W_x), the gradient in the
     `d` attribute (`dW`), as the exercise and Deep Learning from Scratch's first book do;
   - `params` and `grads` lists (or tuples) of arrays, the gradient at the same position,
     as its second book does: bound by identity with the arrays passed to the constructor,
     else by position and shape;
   - dicts keyed by names (`parameters`/`gradients`, as numpy-ml has, or `params`/`grads`
-    keyed otherwise than the spec: `b` for `B`).
+    keyed otherwise than the spec: `b` for `B`);
+  - a weight per gate on [h, x] and a bias per gate in such dicts, where the spec stacks the
+    gates (numpy-ml's LSTMCell: Wf, Wu, Wc, Wo; GateBlocks).
 """
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 
 # Other code's names for a normalisation's parameters (numpy-ml's scaler and intercept).
-SYNONYMS = {"gamma": ("scale", "scaler"), "beta": ("shift", "intercept")}
+# numpy-ml's RNNCell names its weights after what they map: Wax from x to a (the state), Waa
+# from a to a, and bx is the input's bias (beside ba: biases.py).
+SYNONYMS = {"gamma": ("scale", "scaler"), "beta": ("shift", "intercept"), "W_x": ("Wax",), "W_h": ("Waa",),
+            "B": ("bx",)}
 
 
 def attribute_names(param):
@@ -92,6 +98,78 @@ class Item:
             return None
 
 
+@dataclass(frozen=True)
+class GateBlocks:
+    """A spec parameter that stacks the gates' blocks side by side (an LSTM's W_x (n_features,
+    4*n_nodes)), held as one array per gate in a dict (numpy-ml's LSTMCell: parameters['Wf'],
+    ['Wu'], ['Wc'], ['Wo'], each (n_nodes + n_features, n_nodes) on [h, x]): the rows
+    `rows` of each (its first n_nodes, h's, or the rest, x's), side by side in the order of
+    `keys` (gates.py finds which gate each is); biases (1, n_nodes) each, raveled. Written in
+    place, block by block."""
+
+    param: str
+    holder: str  # "parameters"
+    keys: tuple  # ("Wf", "Wu", "Wc", "Wo")
+    grads: str  # "gradients"
+    rows: str = None  # "h" (W_h: each gate's first n_nodes rows) or "x" (W_x: the rest); None for a bias
+
+    def where(self, owner):
+        rows = {None: "", "h": "[:n_nodes] (h's rows)", "x": "[n_nodes:] (x's rows)"}[self.rows]
+        return f"{owner}.{self.holder}[{', '.join(map(repr, self.keys))}]{rows}"
+
+    def grad_where(self, owner):
+        return GateBlocks.where(dataclasses.replace(self, holder=self.grads), owner)
+
+    def _blocks(self, layer, holder):
+        held = getattr(layer, holder, None)
+        blocks = [held.get(k) if isinstance(held, dict) else None for k in self.keys]
+        if any(not isinstance(b, np.ndarray) for b in blocks):
+            return None
+        if self.rows is None:
+            return [b.reshape(1, -1) for b in blocks]
+        return [b[:b.shape[1]] if self.rows == "h" else b[b.shape[1]:] for b in blocks]
+
+    def get(self, layer):
+        blocks = self._blocks(layer, self.holder)
+        if blocks is None:
+            return None
+        stacked = np.concatenate(blocks, axis=1)
+        return stacked.ravel() if self.rows is None else stacked
+
+    def put(self, layer, value):
+        blocks = self._blocks(layer, self.holder)
+        for block, part in zip(blocks, np.split(np.reshape(value, (-1, np.shape(value)[-1])), len(blocks), axis=1)):
+            block[...] = part.reshape(block.shape)
+
+    def gradient(self, layer, recorded):
+        blocks = self._blocks(layer, self.grads)
+        if blocks is None:
+            return None
+        stacked = np.concatenate(blocks, axis=1)
+        return stacked.ravel() if self.rows is None else stacked
+
+
+def by_gate_blocks(layer, shapes):
+    """{W_x, W_h, B: GateBlocks} for a layer holding a weight per gate on [h, x] and a bias
+    per gate in its parameters/gradients dicts (numpy-ml's LSTMCell), else {}."""
+    if not {"W_x", "W_h", "B"} <= set(shapes):
+        return {}
+    (n_in, stacked), (n_nodes, _) = shapes["W_x"], shapes["W_h"]
+    for holder, grads in (("parameters", "gradients"), ("params", "grads")):
+        held = getattr(layer, holder, None)
+        if not isinstance(held, dict) or not isinstance(getattr(layer, grads, None), dict):
+            continue
+        weights = tuple(k for k, v in held.items() if isinstance(k, str) and k.startswith("W")
+                        and np.shape(v) == (n_nodes + n_in, n_nodes))
+        biases = tuple("b" + k[1:] for k in weights)
+        if len(weights) * n_nodes == stacked and len(weights) > 1 and all(
+                np.size(held.get(b)) == n_nodes for b in biases):
+            return {"W_x": GateBlocks("W_x", holder, weights, grads, "x"),
+                    "W_h": GateBlocks("W_h", holder, weights, grads, "h"),
+                    "B": GateBlocks("B", holder, biases, grads)}
+    return {}
+
+
 def _arrays(value):
     """value as a list of arrays if it is a list or tuple of them, else None."""
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
@@ -142,7 +220,8 @@ def by_key(layer, shapes):
 def find_holders(layer, shapes, passed):
     """{spec param: Attribute or Item} for every parameter in `shapes` (spec name -> shape),
     from the first convention that holds them all; else (None, what each one found)."""
-    tried = [by_attribute(layer, shapes), by_position(layer, shapes, passed), by_key(layer, shapes)]
+    tried = [by_attribute(layer, shapes), by_position(layer, shapes, passed), by_key(layer, shapes),
+             by_gate_blocks(layer, shapes)]
     if _holds_what_was_passed(layer, tried[1], passed):  # TimeEmbedding(W): self.W and params[0] are one array
         tried[:2] = tried[1::-1]
     for found in tried:
