@@ -38,7 +38,8 @@ def check(layer, like, *, examples=50, seed=0, fix=None, sizes=None, strict=Fals
     fix={"padding": 0} draws a size or hyperparameter as that value only; sizes={"n_classes": (2, 5)}
     draws a size from LOW to HIGH only (for a layer that supports less); strict=True counts
     the advice row (input validation, caller's arrays) in `passed`. jobs: processes for the
-    rows (default: 2 where there are 2 cores).
+    rows (default: 2 where there are 2 cores; 1 runs every row on each example as it is drawn,
+    with the same rows).
 
     Returns a CheckResult; raises ValueError (naming what is wrong) if the layer cannot be
     loaded or adapted or a value is out of range, TypeError if an argument is of the wrong type.

@@ -15,12 +15,6 @@ from .strategies import drawn_examples, examples, nontrivial, own_constants_only
 from .triage import sizes
 
 
-class ChecksFailed(Exception):
-    def __init__(self, failures, results, example):
-        super().__init__("\n".join(str(c) for c in failures))
-        self.failures, self.results, self.example = failures, results, example
-
-
 @dataclass
 class Row:
     name: str
@@ -54,8 +48,19 @@ def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=
     first failure's sizes if `shrink` is False), the least degenerate of a few drawn there
     (typical_failure). explain=False: the first failure only, for a verdict that no report
     reads (the self-test). progress: a Progress, or None."""
-    row = Row(spec.name, seed=seed_value, n_examples=n_examples)
-    state = {"failed": False}
+    return run_groups(spec, n_examples, seed_value, [checks], progress, shrink, explain)[0]
+
+
+def run_groups(spec, n_examples, seed_value, groups, progress=None, shrink=True, explain=True):
+    """[run_spec(spec, n_examples, seed_value, checks, ...) for checks in groups], the same
+    rows, from one run of hypothesis: each example is drawn once, and every group's checks
+    run on it, sharing what they compute (run.once). The examples a group sees are those its
+    own run would draw, since hypothesis draws the same sequence from the same seed whatever
+    the test does, until a group is done (failed, or n_examples kept). One exception: a group
+    that redraws an example (finite differences alone disagreeing) which another group keeps
+    would have drawn one more in its own run; it is run on its own afterwards."""
+    tallies = [_Tally(Row(spec.name, seed=seed_value, n_examples=n_examples), checks, progress)
+               for checks in groups]
 
     @without_database_key
     @settings(max_examples=n_examples, database=None, deadline=None, derandomize=False,
@@ -65,51 +70,98 @@ def run_spec(spec, n_examples, seed_value, checks=CHECKS, progress=None, shrink=
     @seed(seed_value)
     @given(examples(spec))
     def run(example):
-        try:
-            results = run_checks(example, checks)
-        except UnsatisfiedAssumption:
-            row.redrawn += 1
-            raise
-        if not state["failed"]:
-            row.examples += 1
-            if progress is not None:
-                progress.example(spec.name, row.examples, n_examples)
-            for c in results:
-                if c.check in ("finite differences", "torch"):
-                    column = _column(c)
-                    row.errors[column] = _worse(row.errors.get(column, 0.0), c.error)
-                    row.used[column] = _worse(row.used.get(column, 0.0), allowance_used(c))
-            row.contract_rules = max(row.contract_rules, sum(c.check == "contract" for c in results))
-        failures = [c for c in results if not c.ok]
-        row.caught_by |= {c.by for c in failures}
-        if failures:
-            state["failed"] = True
-            raise ChecksFailed(failures, results, example)
+        active = [t for t in tallies if t.active]
+        if not active:  # every group has failed: hypothesis replays the example that ended it
+            raise _Done
+        redrawn = [t for t in active if t.take(example) == "redrawn"]
+        if redrawn and len(redrawn) == len(active):
+            raise redrawn[0].why  # redrawn in every group's own run too: hypothesis draws another
+        for t in redrawn:
+            t.alone = True
+        if not any(t.active for t in tallies):
+            raise _Done
 
     try:
         with np.errstate(all="ignore"), own_constants_only():  # a NaN or an overflow is reported
             run()
+    except _Done:
+        pass
     except (FailedHealthCheck, Unsatisfiable):  # (almost) every example redrawn
-        failure = rule("finite differences", spec.name, "every example", False,
+        for t in tallies:
+            if t.active:
+                t.gave_up()
+    except Exception as exc:  # noqa: BLE001 - the spec itself failed (a draw, a declaration): the row says so
+        failure = dataclasses.replace(rule("example", spec.name, "drawing an example", False, raised(exc)),
+                                      by="example")
+        for t in tallies:
+            if t.active:
+                t.row.failures, t.row.results = [failure], [failure]
+                t.row.caught_by.add("example")
+    rows = []
+    for checks, t in zip(groups, tallies):
+        if t.alone:
+            rows.append(run_spec(spec, n_examples, seed_value, checks, progress, shrink, explain))
+            continue
+        if t.failed is not None and explain:
+            found = smaller_failure(spec, sizes(t.failed), seed_value, checks) if shrink else sizes(t.failed)
+            typical = typical_failure(spec, found, seed_value, checks)
+            if typical is not None:
+                t.row.results, t.row.example = typical
+        rows.append(t.row)
+    return rows
+
+
+class _Done(Exception):
+    """Raised in the test to stop hypothesis drawing: every group has its verdict."""
+
+
+class _Tally:
+    """One group's row, filled example by example as its own run of hypothesis would."""
+
+    def __init__(self, row, checks, progress):
+        self.row, self.checks, self.progress = row, checks, progress
+        self.failed = None  # the first failing example
+        self.alone = False  # to be run on its own (run_groups)
+        self.why = None  # the exception that redrew the last example
+
+    @property
+    def active(self):
+        return self.failed is None and not self.alone and not self.row.failures
+
+    def take(self, example):
+        """Run the checks on `example`: "redrawn", "failed" or "kept"."""
+        row = self.row
+        try:
+            results = run_checks(example, self.checks)
+        except UnsatisfiedAssumption as exc:
+            row.redrawn += 1
+            self.why = exc
+            return "redrawn"
+        row.examples += 1
+        if self.progress is not None:
+            self.progress.example(row.name, row.examples, row.n_examples)
+        for c in results:
+            if c.check in ("finite differences", "torch"):
+                column = _column(c)
+                row.errors[column] = _worse(row.errors.get(column, 0.0), c.error)
+                row.used[column] = _worse(row.used.get(column, 0.0), allowance_used(c))
+        row.contract_rules = max(row.contract_rules, sum(c.check == "contract" for c in results))
+        failures = [c for c in results if not c.ok]
+        row.caught_by |= {c.by for c in failures}
+        if not failures:
+            return "kept"
+        row.failures, row.results, row.example = failures, results, example
+        self.failed = example
+        return "failed"
+
+    def gave_up(self):
+        row = self.row
+        failure = rule("finite differences", row.name, "every example", False,
                        f"{row.redrawn} examples redrawn and only {row.examples} kept: finite differences "
                        "alone disagreed on them (PyTorch agreed with the layer). A kink the spec does not "
                        "declare (Floats(kinks=...)), or a tolerance too tight for the values drawn?")
         row.failures, row.results = [failure], [failure]
         row.caught_by.add("finite_differences")
-    except ChecksFailed as exc:
-        row.failures, row.results, row.example = exc.failures, exc.results, exc.example
-        if not explain:
-            return row
-        found = smaller_failure(spec, sizes(exc.example), seed_value, checks) if shrink else sizes(exc.example)
-        typical = typical_failure(spec, found, seed_value, checks)
-        if typical is not None:
-            row.results, row.example = typical
-    except Exception as exc:  # noqa: BLE001 - the spec itself failed (a draw, a declaration): the row says so
-        failure = dataclasses.replace(rule("example", spec.name, "drawing an example", False, raised(exc)),
-                                      by="example")
-        row.failures, row.results = [failure], [failure]
-        row.caught_by.add("example")
-    return row
 
 
 # Examples drawn at each smaller size the search tries (the first is all zeros): a mistake that shows at a size

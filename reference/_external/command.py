@@ -94,7 +94,8 @@ def parse_args(argv):
     parser.add_argument("--examples", type=positive_int, default=50, metavar="N",
                         help="examples drawn per row (default: 50)")
     parser.add_argument("--jobs", type=positive_int, default=default_jobs(), metavar="J",
-                        help="check the rows in J processes (default: 2 where there are 2 cores)")
+                        help="check the rows in J processes (default: 2 where there are 2 cores); with 1, in one run "
+                             "that draws each example once for every row, the same rows")
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="hypothesis seed; the same seed draws the same examples (default: 0)")
     parser.add_argument("--fix", action="append", default=[], type=_parsed(restrict.fixed_value),
@@ -298,7 +299,7 @@ def _check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=
     spec, like = adaptation.spec, adaptation.like
     adaptation.notes[:0] = notes
     adaptation.notes += [line for line in [restrict.describe(fixed, ranges)] if line]
-    from .._engine.verdict import run_spec  # the engine (hypothesis, and torch for the twins) from here on
+    from .._engine.verdict import run_groups, run_spec  # the engine (hypothesis, and torch for the twins) from here on
     from .._report.table import HEADER, format_row
 
     emit(f"{name}, checked like {like}:")
@@ -307,9 +308,10 @@ def _check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=
     rows = groups()
     counted = [strict or group != ADVICE for group, _ in rows]
 
-    def checked(index):
+    def checked(index, row=None):
         group, checks = rows[index]
-        row = run_spec(spec, n_examples, seed_value, checks)  # a crash while drawing is a failing row
+        if row is None:
+            row = run_spec(spec, n_examples, seed_value, checks)  # a crash while drawing is a failing row
         row.name, row.rerun = f"{cls.__name__} {group}", rerun(seed_value, n_examples)
         first, *report = format_row(row, failed="FAIL" if counted[index] else "advice").split("\n")
         said = [checked_line(group, checks, spec, adaptation, strict, strict_name)]
@@ -319,8 +321,12 @@ def _check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=
         return "\n".join([first, *said, *report]), row.passed
 
     passed, advised = True, False
-    # torch is imported by the row that runs the twin, in its own process, while the others run
-    for index, (text, row_passed) in enumerate(ordered(checked, len(rows), jobs)):
+    if jobs == 1:  # one run of hypothesis for every row: each example drawn once, the same rows
+        done = run_groups(spec, n_examples, seed_value, [checks for _, checks in rows])
+        results = (checked(index, row) for index, row in enumerate(done))
+    else:  # torch is imported by the row that runs the twin, in its own process, while the others run
+        results = ordered(checked, len(rows), jobs)
+    for index, (text, row_passed) in enumerate(results):
         emit(text)
         passed = passed and (row_passed or not counted[index])
         advised = advised or not row_passed

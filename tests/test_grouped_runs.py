@@ -1,0 +1,61 @@
+"""run_groups: the rows of several groups of checks from one run of hypothesis (each example
+drawn once) are the rows each group's own run_spec gives."""
+import dataclasses
+
+import pytest
+
+from reference._builtin.specs import BY_NAME
+from reference._engine.checks import CHECKS
+from reference._engine.verdict import run_groups, run_spec
+from reference._external.command import groups
+from reference._selftest.planted import CATALOG, variant_spec
+
+GROUPS = [checks for _, checks in groups()]  # gradients, contract, advice: as `check` runs them
+
+
+def _relu_at_kink():
+    # no kink margin: where hypothesis puts an element at 0, central differences see half the
+    # slope and the gradients group redraws that example, which the other groups keep
+    relu = BY_NAME["ReLU"]
+    return dataclasses.replace(relu, name="ReLU-at-kink", inputs={"x": dataclasses.replace(relu.inputs["x"], kinks=())})
+
+
+def _planted(name):
+    bug = next(b for b in CATALOG if b.name == name)
+    return variant_spec(bug, BY_NAME[bug.spec])
+
+
+def _said(row):
+    """Everything a row reports, in comparable form."""
+    return {**{f.name: getattr(row, f.name) for f in dataclasses.fields(row) if f.name not in ("failures", "results",
+                                                                                              "example")},
+            "failures": [str(c) for c in row.failures], "results": [str(c) for c in row.results],
+            "example": repr(row.example)}
+
+
+@pytest.mark.parametrize("spec, n_examples", [
+    (BY_NAME["FC"], 10),
+    (BY_NAME["LSTM"], 10),
+    (_relu_at_kink(), 30),
+    (_planted("rnn-grads-over-batch"), 10),  # gradients fail, the contract passes
+    (_planted("rnn-carries-state"), 10),  # both fail
+    (_planted("no-validation"), 10),  # the advice fails alone
+])
+def test_each_group_gets_the_row_of_its_own_run(spec, n_examples):
+    together = run_groups(spec, n_examples, 0, GROUPS)
+    alone = [run_spec(spec, n_examples, 0, checks) for checks in GROUPS]
+    assert [_said(row) for row in together] == [_said(row) for row in alone]
+
+
+def test_the_cases_above_cover_redrawing_and_failing():
+    # what the comparison above rests on: a group redrawing where another keeps, and failures
+    kink = run_groups(_relu_at_kink(), 30, 0, GROUPS)
+    assert kink[0].redrawn > 0 and not kink[1].redrawn and kink[0].passed
+    assert [row.passed for row in run_groups(_planted("rnn-grads-over-batch"), 10, 0, GROUPS)][:2] == [False, True]
+    both = run_groups(_planted("rnn-carries-state"), 10, 0, GROUPS)
+    assert not both[0].passed and not both[1].passed
+
+
+def test_one_group_is_run_spec():
+    spec = _planted("rnn-grads-over-batch")
+    assert _said(run_groups(spec, 10, 0, [CHECKS])[0]) == _said(run_spec(spec, 10, 0))
