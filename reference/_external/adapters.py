@@ -15,6 +15,7 @@ import copy
 import dataclasses
 import functools
 import inspect
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -279,7 +280,9 @@ def first_forward(layer, spec, config, adapter=None):
 
 def _fitted(value, shape):
     """value reshaped to `shape` if it has that many elements, else as it is."""
-    return value.reshape(shape) if value.size == int(np.prod(shape)) else value
+    if value.shape == shape:  # the common case, on every call of an adapted layer
+        return value
+    return value.reshape(shape) if value.size == math.prod(shape) else value
 
 
 def _describe(value):

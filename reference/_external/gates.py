@@ -37,15 +37,11 @@ class Reorder:
 
     def __init__(self, order=(), params=()):
         self.order, self.params = tuple(order), frozenset(params)
-
-    @property
-    def identity(self):
-        return self.order == tuple(range(len(self.order)))
+        self.identity = self.order == tuple(range(len(self.order)))
 
     def _moves(self, name, value):
-        n = len(self.order)
         return (not self.identity and name in self.params and np.ndim(value) >= 1
-                and np.shape(value)[-1] % n == 0)
+                and np.shape(value)[-1] % len(self.order) == 0)
 
     def to_layer(self, name, value):
         if not self._moves(name, value):
