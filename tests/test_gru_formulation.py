@@ -1,6 +1,7 @@
 """`check --like GRU` and `--like GRUCell` of a GRU in the other formulation, the reset gate
 applied to h before W_h and no b_hn (reference/_external/gru_formulation.py): its gate order
-and z convention found from forward, said, and checked against a twin of that formulation."""
+and z convention found from forward, said, and checked against a twin of that formulation.
+And one in PyTorch's formulation holding no b_hn: checked with b_hn held at 0."""
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ GRUS = FIXTURES / "gru_formulations.py"
 FORMULATION = ("GRU formulation: the reset gate applied to h before W_h, n = tanh(x W_xn + (r * h) W_hn + B_n), "
                "one bias B (Cho et al. 2014, Keras' reset_after=False; PyTorch's: after W_h, r * (h W_hn + b_hn), "
                "with b_hn)")
+NO_B_HN = ("GRU formulation: PyTorch's, the reset gate applied after W_h, r * (h W_hn + b_hn), but no b_hn is "
+           "held: checked with b_hn held at 0 (PyTorch's GRU has it)")
 Z_WEIGHS_H = "z weighs h, h' = (1 - z) n + z h, as PyTorch's"
 Z_WEIGHS_CANDIDATE = "z weighs the candidate, h' = (1 - z) h + z n (PyTorch's z weighs h)"
 
@@ -85,9 +88,38 @@ def test_the_twin_computes_the_numpy_reference_of_the_formulation(z_weighs, cell
 
 
 def test_a_forward_neither_z_convention_explains_is_said_and_fails(capsys):
-    cls = "KerasOrderGRUCellResetAfterInForward"  # r after Wh_h in forward, before it in backward
+    cls = "KerasOrderGRUCellNoTanh"  # the candidate without its tanh, in forward
     status, out, _ = check(capsys, GRUS, cls, "GRUCell")
     assert status == 1
     assert ("as no B_hn is held; but no gate order with either z convention makes forward equal this "
-            "formulation's: checked with z weighing h (PyTorch's)") in out
+            "formulation's, nor PyTorch's with b_hn held at 0: checked with z weighing h (PyTorch's)") in out
     assert f"gru_formulations.{cls}: output: the forward output differs from PyTorch's" in out
+
+
+def test_a_gru_of_pytorchs_formulation_without_b_hn_passes_with_b_hn_held_at_0(capsys):
+    # once checked against the reset-before formulation, its forward "differing": a false alarm
+    cls = "ResetAfterGRUCellNoHiddenBias"
+    status, out, err = check(capsys, GRUS, cls, "GRUCell")
+    assert status == 0, out + err
+    assert f"gru_formulations.{cls}, checked like GRUCell-no-b_hn:" in out
+    assert f"  {NO_B_HN}\n" in out and "gate order" not in out
+    assert row(out, f"{cls} gradients")[-1] == "pass" and "param B_hn" not in out
+
+
+@pytest.mark.parametrize("cls, order, failing, right", [
+    # the gradient through h W_hn without the r that multiplies it
+    ("ResetAfterGRUCellNoHiddenBiasResetDropped", None, ["input h", "param W_h"], ["input x", "param W_x", "param B"]),
+    # forward in PyTorch's formulation (Keras' gate order), backward the reset-before formulation's
+    ("KerasOrderGRUCellResetAfterInForward", "gate order z, r, n (PyTorch's: r, z, n)",
+     ["input x", "input h", "param W_x", "param W_h", "param B"], []),
+])
+def test_a_gru_of_pytorchs_formulation_without_b_hn_with_a_mistake_fails_naming_it(capsys, cls, order, failing, right):
+    status, out, _ = check(capsys, GRUS, cls, "GRUCell")
+    assert status == 1
+    assert f"  {NO_B_HN}\n" in out and ((order in out) if order else "gate order" not in out)
+    assert row(out, f"{cls} gradients")[-1] == "FAIL"
+    assert f"gru_formulations.{cls}: output:" not in out  # forward agrees with PyTorch's: the mistake is in backward
+    for name in failing:
+        assert f"gru_formulations.{cls}: {name}: backward disagrees with both finite differences and PyTorch" in out
+    for name in right:
+        assert f"gru_formulations.{cls}: {name}:" not in out

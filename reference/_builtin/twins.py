@@ -110,6 +110,12 @@ GRU = Twin(
 )
 
 
+# PyTorch's formulation in a GRU written elsewhere that holds no b_hn (one bias B, which
+# bias_ih takes): nn.GRU with b_hn, and all of bias_hh, held at 0 and not compared
+# (gru_formulation.py).
+GRU_NO_B_HN = Twin(module=GRU.module, load=LSTM.load, grads=RNN.grads, call=_stacked)
+
+
 def _cell(twin, module, **call):
     """The twin of a one-step cell from its sequence layer's: nn.RNNCell, nn.GRUCell and
     nn.LSTMCell name their parameters as nn.RNN does, without the layer suffix "_l0"."""
@@ -165,6 +171,7 @@ def gru_reset_before(z_weighs, cell=False):
 
 RNN_CELL = _cell(RNN, lambda c: nn.RNNCell(c["n_features"], c["n_nodes"], nonlinearity="tanh"))
 GRU_CELL = _cell(GRU, lambda c: nn.GRUCell(c["n_features"], c["n_nodes"]))
+GRU_CELL_NO_B_HN = _cell(GRU_NO_B_HN, GRU_CELL.module)
 # nn.LSTMCell returns (h, c): side by side, as the checks see a layer with outputs ("h", "c")
 LSTM_CELL = _cell(LSTM, lambda c: nn.LSTMCell(c["n_features"], c["n_nodes"]),
                   call=lambda module, config, x, h, c: torch.cat(module(x, (h, c)), dim=-1))

@@ -76,6 +76,27 @@ def variant(spec, z_weighs):
                                twin=twins.gru_reset_before(z_weighs, cell=cell))
 
 
+class HiddenBiasZero:
+    """This project's GRU or GRUCell with B_hn held at 0 and not a parameter: PyTorch's
+    formulation as a layer holding no b_hn computes it. A reference for forward only."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        layer.params["B_hn"][...] = 0.0
+        self.params = {k: v for k, v in layer.params.items() if k != "B_hn"}  # the layer's own arrays
+
+    def forward(self, *args, **kwargs):
+        return self.layer.forward(*args, **kwargs)
+
+
+def without_b_hn(spec):
+    """The GRU (or GRUCell) spec without B_hn, in PyTorch's formulation with b_hn held at 0:
+    for a layer that applies r after W_h, r * (h W_hn), and holds no b_hn."""
+    build = spec.build
+    return dataclasses.replace(spec, name=f"{spec.name}-no-b_hn", build=lambda c: HiddenBiasZero(build(c)),
+                               twin=twins.GRU_CELL_NO_B_HN if spec.cls is CELL else twins.GRU_NO_B_HN)
+
+
 def lacks_only_b_hn(spec, layer, shapes, passed):
     """Whether `layer` holds every parameter of the GRU spec but B_hn, in one of the
     conventions holders.py knows."""
@@ -105,7 +126,11 @@ def fitted(spec, layer, shapes, config, passed, build_with):
             return variant(spec, "h"), own, [note(None, raised=True)]
         if order is not None:
             found.append((error, z_weighs))
-    if not found:
+    if not found:  # PyTorch's formulation then, r after W_h, with no b_hn?
+        candidate = without_b_hn(spec)
+        order, _, _ = find_order(candidate, config, own, lambda reorder: build_with(candidate, holders, reorder))
+        if order is not None:
+            return candidate, own, [NO_B_HN]
         return variant(spec, "h"), own, [note(None)]
     _, z_weighs = min(found, key=lambda f: f[0])  # a tie: PyTorch's z, first in Z_WEIGHS
     return variant(spec, z_weighs), own, [note(z_weighs)]
@@ -114,6 +139,8 @@ def fitted(spec, layer, shapes, config, passed, build_with):
 FORMULATION = ("GRU formulation: the reset gate applied to h before W_h, n = tanh(x W_xn + (r * h) W_hn + B_n), "
                "one bias B (Cho et al. 2014, Keras' reset_after=False; PyTorch's: after W_h, "
                "r * (h W_hn + b_hn), with b_hn)")
+NO_B_HN = ("GRU formulation: PyTorch's, the reset gate applied after W_h, r * (h W_hn + b_hn), but no b_hn is "
+           "held: checked with b_hn held at 0 (PyTorch's GRU has it)")
 Z_SAID = {"h": "z weighs h, h' = (1 - z) n + z h, as PyTorch's",
           "candidate": "z weighs the candidate, h' = (1 - z) h + z n (PyTorch's z weighs h)"}
 
@@ -126,5 +153,5 @@ def note(z_weighs, raised=False):
                 f"convention are unknown: checked with z weighing h (PyTorch's)")
     if z_weighs is None:
         return (f"{FORMULATION}, as no B_hn is held; but no gate order with either z convention makes forward "
-                f"equal this formulation's: checked with z weighing h (PyTorch's)")
+                f"equal this formulation's, nor PyTorch's with b_hn held at 0: checked with z weighing h (PyTorch's)")
     return f"{FORMULATION}; {Z_SAID[z_weighs]}: conventions, the twin computes them in torch"
