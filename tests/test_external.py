@@ -396,6 +396,32 @@ def test_a_restriction_of_something_the_spec_does_not_draw_exits_2_naming_what_i
     assert "FC draws no kernel; it draws n_in, n_out, batch" in err
 
 
+def test_a_pair_fixed_for_a_layer_that_takes_one_int_exits_2_saying_to_give_one(capsys):
+    status, out, err = check(capsys, ELSEWHERE, "ConvOutputsFirst", "Conv2d", options=["--fix", "stride=(1, 2)"])
+    assert status == 2 and out == ""
+    assert ("--fix stride=(1, 2): ConvOutputsFirst takes stride as one int for both axes (a pair per axis made its "
+            "forward raise or differ), so no example can have this pair; give one int (--fix stride=1)") in err
+
+
+def test_restrictions_that_leave_only_some_sizes_are_probed_at_those(capsys):
+    # the probe's own sizes (height 2, no padding) cannot hold a 3 x 3 window: the layer's
+    # layout and its one-int stride are found at sizes the restricted draws allow
+    options = ["--fix", "kernel_size=(3, 3)", "--sizes", "height=1:2"]
+    status, out, err = check(capsys, ELSEWHERE, "ConvOutputsFirst", "Conv2d", examples=5, options=options)
+    assert status == 0, out + err
+    assert "with its last axis first (PyTorch's layout" in out and "stride, padding as one int for both axes" in out
+
+
+def test_restrictions_that_leave_no_example_fail_saying_so(capsys):
+    options = ["--fix", "kernel_size=(5, 5)", "--fix", "padding=0", "--sizes", "height=1:2"]
+    status, out, err = check(capsys, ELSEWHERE, "ConvOutputsFirst", "Conv2d", examples=5, options=options)
+    assert status == 1 and "Traceback" not in out + err
+    assert row(out, "ConvOutputsFirst gradients")[2] == "0"  # examples
+    assert ("drawing an example: no example could be drawn: the spec's assume refused the sizes of every draw "
+            "tried") in out
+    assert "finite differences alone disagreed" not in out
+
+
 @pytest.mark.parametrize("options, message", [
     (["--sizes", "n_in=0:3"], "argument --sizes: expected NAME=LOW:HIGH with 1 <= LOW <= HIGH, got 'n_in=0:3'"),
     (["--fix", "n_in"], "argument --fix: expected NAME=VALUE, got 'n_in'"),

@@ -155,13 +155,20 @@ class _Tally:
         return "failed"
 
     def gave_up(self):
+        """Hypothesis gave up drawing: most examples redrawn, or none the spec's assume allows."""
         row = self.row
-        failure = rule("finite differences", row.name, "every example", False,
-                       f"{row.redrawn} examples redrawn and only {row.examples} kept: finite differences "
-                       "alone disagreed on them (PyTorch agreed with the layer). A kink the spec does not "
-                       "declare (Floats(kinks=...)), or a tolerance too tight for the values drawn?")
+        if not row.redrawn:
+            failure = dataclasses.replace(rule(
+                "example", row.name, "drawing an example", False,
+                "no example could be drawn: the spec's assume refused the sizes of every draw tried (a restriction "
+                "of its draws that its assume does not allow, such as a window larger than every input?)"), by="example")
+        else:
+            failure = rule("finite differences", row.name, "every example", False,
+                           f"{row.redrawn} examples redrawn and only {row.examples} kept: finite differences "
+                           "alone disagreed on them (PyTorch agreed with the layer). A kink the spec does not "
+                           "declare (Floats(kinks=...)), or a tolerance too tight for the values drawn?")
         row.failures, row.results = [failure], [failure]
-        row.caught_by.add("finite_differences")
+        row.caught_by.add(failure.by or "finite_differences")
 
 
 # Examples drawn at each smaller size the search tries (the first is all zeros): a mistake that shows at a size

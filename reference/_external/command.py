@@ -30,7 +30,7 @@ from .._report.parallel import default_jobs, ordered
 from .._spec.project import SpecsError, builtin_specs, find_project, load_specs
 from . import pairs, restrict
 from .adapters import CannotAdapt, adapt, expect_methods, global_generator_kept
-from .construction import param_names_cheaply, param_shapes, probe_config
+from .construction import param_names_cheaply, param_shapes, probe_config, simplest_draws
 
 
 ADVICE = "advice"
@@ -297,6 +297,9 @@ def _check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=
                                       and "(the project's contract): used as it is" not in n]
         adaptation.unchecked[:] = [own(n) for n in adaptation.unchecked]
     spec, like = adaptation.spec, adaptation.like
+    refused = restrict.refused_pair(spec, fixed, simplest_draws(spec), cls.__name__) if fixed else None
+    if refused:
+        raise CannotAdapt(refused)
     adaptation.notes[:0] = notes
     adaptation.notes += [line for line in [restrict.describe(fixed, ranges)] if line]
     from .._engine.verdict import run_groups, run_spec  # the engine (hypothesis, and torch for the twins) from here on

@@ -79,14 +79,39 @@ class RecordingOptimizer:
 
 def probe_config(spec):
     """Sizes 2, 3, 4, ... (distinct, so that a shape can be named by its dimensions), the
-    simplest value of every draw, seed 0."""
+    simplest value of every draw, seed 0; where the spec's assume refuses those (draws
+    restricted from the command line: a window larger than the input), the first sizes and
+    draws it allows that a few draws find, if any."""
     config = {name: size for size, name in enumerate(spec.dim_names, start=2)}
     if spec.draws:
-        from hypothesis import find, settings  # only here: a spec without draws needs no hypothesis
-        from hypothesis import strategies as st
-
-        config.update(find(st.fixed_dictionaries(dict(spec.draws)), lambda _: True, settings=settings(database=None)))
+        config.update(simplest_draws(spec))
+        if spec.assume is not None and not spec.assume(dict(config)):
+            config = _allowed_config(spec, config)
     return {**config, "seed": 0, "rng": np.random.default_rng(0)}
+
+
+def simplest_draws(spec):
+    """{name: the simplest value} of every draw of the spec (hyperparameters, restricted sizes)."""
+    from hypothesis import find, settings  # only here: a spec without draws needs no hypothesis
+    from hypothesis import strategies as st
+
+    return find(st.fixed_dictionaries(dict(spec.draws)), lambda _: True, settings=settings(database=None))
+
+
+def _allowed_config(spec, config):
+    """The first sizes and draws spec.assume allows among a few drawn; `config` if none."""
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample
+
+    from .._engine.strategies import DIM
+
+    drawn = st.fixed_dictionaries({**{name: DIM for name in spec.dim_names}, **dict(spec.draws)})
+    try:  # assume as find's condition, not a filter: hypothesis gives up on a filter after hundreds refused
+        return find(drawn, spec.assume, settings=settings(database=None, max_examples=50, phases=(Phase.generate,),
+                                                           suppress_health_check=list(HealthCheck)))
+    except NoSuchExample:
+        return config
 
 
 def probe_inputs(spec, config, rng):

@@ -68,7 +68,10 @@ def find_layout(spec, config, sources, build_with):
         narrowed = restrict.one_int(spec, pairs)
         variants.append((narrowed, probe_config(narrowed), pairs))
     for candidate, at, ints in variants:
-        own, shapes = OwnForward(candidate, at), param_shapes(candidate, at)
+        try:
+            own, shapes = OwnForward(candidate, at), param_shapes(candidate, at)
+        except Exception:  # noqa: BLE001 - the probe's sizes do not suit the spec's own layer (restricted draws)
+            continue
         for layout in [SPEC_LAYOUT] + ([Layout(weights(shapes))] if weights(shapes) else []):
             try:
                 layer = build_with(candidate, layout, at)

@@ -80,6 +80,18 @@ def one_int(spec, names):
     return dataclasses.replace(spec, draws=base.with_makers(**makers), assume=allowed)
 
 
+def refused_pair(spec, fixed, config, owner):
+    """A message if `spec` draws a value of `fixed` otherwise, as `config` (the simplest
+    value of each of its draws) shows: a pair fixed for a draw that one_int makes one int for both axes (no
+    example could be drawn); else None."""
+    for name, value in fixed:
+        if config.get(name, value) != value:
+            return (f"--fix {name}={value!r}: {owner} takes {name} as one int for both axes (a pair per axis made "
+                    f"its forward raise or differ), so no example can have this pair; give one int "
+                    f"(--fix {name}={_first(value)!r})")
+    return None
+
+
 def describe(fixed=(), ranges=()):
     """The report's line, or ""."""
     said = [f"{name} = {value!r}" for name, value in fixed] + [f"{name} from {low} to {high}"
