@@ -191,6 +191,11 @@ ELSEWHERE, PAIRS, STEPPING = FIXTURES / "elsewhere.py", FIXTURES / "function_pai
                                     "param W = ConvOutputsFirst.W (out_channels, in_channels, 1, 1); gradient",
                                     "stride, padding as one int for both axes (a pair per axis made forward raise "
                                     "or differ): drawn equal on both axes"]),
+    # once "cannot adapt": the constructor raised for the probe's pairs
+    ("ConvIntsChecked", "Conv2d", ["stride, padding as one int for both axes (ConvIntsChecked() raised TypeError for "
+                                   "a pair per axis: ConvIntsChecked: stride and pad must be ints, got (1, 1) and "
+                                   "(0, 0)): drawn equal on both axes",
+                                   "weight layout: W as (out_channels, in_channels, 1, 1), the spec's"]),
     ("DenseDicts", "FC", ["param W = DenseDicts.parameters['W'] (n_in, n_out); gradient DenseDicts.gradients['W']",
                           "param B = DenseDicts.parameters['b'] (1, n_out), reshaped to (n_out,); "
                           "gradient DenseDicts.gradients['b']"]),
@@ -238,6 +243,7 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("LSTMCellForgetFirstNoForget", "LSTMCell", "input c"),
     ("AffineOutputsFirstReshaped", "FC", "param W"),
     ("ConvOutputsFirstReshaped", "Conv2d", "param W"),
+    ("ConvIntsCheckedReshaped", "Conv2d", "param W"),
 ]] + [(PAIRS, *case) for case in [
     ("affine_forward,affine_backward_wrong", "FC", "param B"),
     ("rnn_forward,rnn_backward_wrong", "SimpleRNN", "input h0"),

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._engine.outputs import built
-from . import biases, dropout, gates, gru_formulation, layouts, losses, norms, stepping
+from . import biases, dropout, gates, gru_formulation, layouts, losses, norms, restrict, stepping
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            describe_shape, param_names_cheaply, param_shapes, probe_config, probe_inputs)
 from .holders import Attribute, attribute_names, describe_arrays, find_holders
@@ -318,11 +318,17 @@ def adapt(cls, spec, registered, name):
     config = probe_config(spec)
     shapes = param_shapes(spec, config)
     _, _, sources, _ = constructor_args(cls, config, RecordingOptimizer(), shapes)
-    left = []
+    left, narrowed = [], []
     try:
         probe, passed = build_user_layer(cls, config, shapes=shapes, said=left)
     except Exception as exc:  # noqa: BLE001 - the user's constructor: say what it raised, no traceback
-        raise CannotAdapt(f"{owner}({_arguments(sources)}) raised {type(exc).__name__}: {exc}") from None
+        pairs = layouts.int_geometry(spec, config, sources)
+        built_with_ints = _built_with_ints(cls, spec, pairs) if pairs else None
+        if built_with_ints is None:
+            raise CannotAdapt(f"{owner}({_arguments(sources)}) raised {type(exc).__name__}: {exc}") from None
+        spec, config, shapes, probe, passed = built_with_ints
+        narrowed.append(f"{', '.join(pairs)} as one int for both axes ({owner}() raised {type(exc).__name__} for a "
+                        f"pair per axis: {exc}): drawn equal on both axes")
     sequence = stepping.sequence_spec(spec, probe, registered)
     if sequence is not None:  # a cell keeping its state itself: probed at the sequence's sizes
         config = probe_config(sequence)
@@ -335,7 +341,7 @@ def adapt(cls, spec, registered, name):
                           f"its training mode with --like Dropout")
     if left:
         del sources["optimizer"]
-    notes = [f"built as {owner}({_arguments(sources)})", *left]
+    notes = [f"built as {owner}({_arguments(sources)})", *left, *narrowed]
     unchecked, state, base = [], None, Adapted
     if sequence is not None:
         base, state, said, unchecked = _stepped(cls, spec, sequence, config, shapes)
@@ -412,6 +418,18 @@ def adapt(cls, spec, registered, name):
                      f"precision, a coarser check; give it float64 buffers for the tight one")
         adapted = dataclasses.replace(adapted, dtype="float32")
     return Adaptation(adapted, fitted.name, notes, list(shapes), unchecked, state)
+
+
+def _built_with_ints(cls, spec, pairs):
+    """(spec, config, shapes, layer, passed) with the per-axis draws `pairs` drawn as one int
+    for both axes, for a constructor that refuses a pair; None if it refuses that too."""
+    narrowed = restrict.one_int(spec, pairs)
+    config = probe_config(narrowed)
+    shapes = param_shapes(narrowed, config)
+    try:
+        return (narrowed, config, shapes, *build_user_layer(cls, config, shapes=shapes))
+    except Exception:  # noqa: BLE001 - the first refusal is the one to report
+        return None
 
 
 def float32_results(spec, config):
