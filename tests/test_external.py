@@ -294,6 +294,13 @@ def test_what_a_failing_package_init_imported_from_elsewhere_stays_imported(caps
     assert "_heavy_dependency" in sys.modules
 
 
+def test_a_module_failing_with_its_package_init_skipped_leaves_no_package_behind(capsys):
+    before = set(sys.modules)
+    status, out, err = check(capsys, FIXTURES / "broken_twice" / "layers.py", "Affine", "FC")
+    assert status == 2 and "importing" in err and "ImportError" in err
+    assert not {m for m in set(sys.modules) - before if m.split(".")[0] == "broken_twice"}
+
+
 def test_a_backward_returning_more_gradients_than_inputs_fails_saying_what_belongs(capsys):
     status, out, _ = check(capsys, ELSEWHERE, "RNNCellReturnsThree", "SimpleRNNCell")
     assert status == 1

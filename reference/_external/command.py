@@ -205,10 +205,7 @@ def _in_package(path, root, parts):
         failed = _failed_init(exc, root, parts)
         if failed is None:
             raise
-        package = parts[0]
-        for name in set(sys.modules) - before:  # the package's modules the failed import left half-done
-            if name == package or name.startswith(package + "."):  # (not torch, numpy, ...: those stay)
-                del sys.modules[name]
+        _forget(parts[0], before)
         inits = ", ".join("/".join(parts[:depth]) + "/__init__.py" for depth in range(1, len(parts)))
         note = f"imported with its packages' {inits} not run: {failed} raised {type(exc).__name__}: {exc}"
         for depth in range(1, len(parts)):
@@ -219,6 +216,7 @@ def _in_package(path, root, parts):
         try:
             module = importlib.import_module(".".join(parts))
         except Exception:  # noqa: BLE001 - the first error is the one to say
+            _forget(parts[0], before)  # the bare packages too: a later check would take them for its own
             raise exc from None
     # a package made bare by an earlier check in this process says so again
     said = getattr(sys.modules.get(parts[0]), "__reference_note__", None)
@@ -226,6 +224,14 @@ def _in_package(path, root, parts):
     if Path(module.__file__).resolve() != path:
         raise CannotAdapt(f"{path}: a different module {module.__name__} ({module.__file__}) is imported")
     return module, notes
+
+
+def _forget(package, before):
+    """Remove from sys.modules the modules of `package` imported since `before` (a failed
+    import left them half-done); not torch, numpy, ...: those stay."""
+    for name in set(sys.modules) - before:
+        if name == package or name.startswith(package + "."):
+            del sys.modules[name]
 
 
 def _failed_init(exc, root, parts):
