@@ -91,11 +91,15 @@ def probe_config(spec):
 
 
 def simplest_draws(spec):
-    """{name: the simplest value} of every draw of the spec (hyperparameters, restricted sizes)."""
-    from hypothesis import find, settings  # only here: a spec without draws needs no hypothesis
+    """{name: the simplest value} of every draw of the spec (hyperparameters, restricted sizes):
+    the first example hypothesis draws, its simplest (found, not shrunk: shrinking an example
+    every value accepts tried hundreds more, for the same answer)."""
+    from hypothesis import HealthCheck, Phase, find, settings  # only here: a spec without draws needs no hypothesis
     from hypothesis import strategies as st
 
-    return find(st.fixed_dictionaries(dict(spec.draws)), lambda _: True, settings=settings(database=None))
+    return find(st.fixed_dictionaries(dict(spec.draws)), lambda _: True,
+                settings=settings(database=None, max_examples=20, phases=(Phase.generate,),
+                                  suppress_health_check=list(HealthCheck)))
 
 
 def _allowed_config(spec, config):
