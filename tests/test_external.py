@@ -285,6 +285,19 @@ def test_a_layer_in_numpy_mls_protocol_is_checked_in_it_and_says_how(capsys):
             "of one batch would be added to the next one's") in out
 
 
+def test_a_layer_with_flush_gradients_whose_backward_replaces_them_is_read_as_it_leaves_them(capsys):
+    # once read as adding: a second backward "gave 0" and the contract failed a right layer
+    status, out, err = check(capsys, LAZY, "LazyDenseReplaces", "FC")
+    assert status == 0, out + err
+    assert ("LazyDenseReplaces.backward replaces its gradients rather than adding to them until flush_gradients() "
+            "(two backward calls on one forward hold one's gradients, not their sum)") in out
+    assert "each backward read as what it adds" not in out
+    assert row(out, "LazyDenseReplaces contract")[-1] == "pass"
+    status, out, _ = check(capsys, LAZY, "LazyDenseReplacesBiasMean", "FC")
+    assert status == 1
+    assert "layers.LazyDenseReplacesBiasMean: param B: backward disagrees with both finite differences and PyTorch" in out
+
+
 def test_what_a_failing_package_init_imported_from_elsewhere_stays_imported(capsys, monkeypatch):
     # torch imported by a package's __init__ that then fails cannot be imported a second time
     monkeypatch.delitem(sys.modules, "_heavy_dependency", raising=False)

@@ -139,6 +139,7 @@ class Adapted:
     """
 
     wrt = ()  # the spec's differentiable inputs, in order (set per check by _adapted_build)
+    accumulates = True  # a layer with flush_gradients() adds each backward's gradients (False: replaces them)
 
     def __init__(self, layer, holders, shapes, recorder, renames, reorder=gates.IDENTITY, seed=0):
         self.layer, self.holders, self.recorder, self.renames = layer, holders, recorder, renames
@@ -195,7 +196,7 @@ class Adapted:
         """{param: the gradient the layer holds before a backward} for a layer that adds each
         backward's to it until flush_gradients() (numpy-ml's, as PyTorch's .grad until
         zero_grad), so that each backward is read as what it adds; {} for any other."""
-        if not self._flushes:
+        if not self._flushes or not self.accumulates:
             return {}
         owner, kept = type(self).__name__, {}
         for h in self.holders:
@@ -376,8 +377,17 @@ def adapt(cls, spec, registered, name):
         holders, paired = biases.paired(holders, probe, _forward_with(cls, fitted, renames, base, config))
         unchecked += biases.unchecked(holders, owner)
         if callable(getattr(probe, "flush_gradients", None)) and getattr(base, "restart", None) != stepping.COPY:
-            notes.append(f"{owner}.flush_gradients() called before every forward, and each backward read as what it "
-                         f"adds to the gradients (they accumulate until flushed, as PyTorch's .grad until zero_grad)")
+            if sequence is None and _replaces_gradients(_adapted_build(cls, fitted, holders, renames, base=base),
+                                                        fitted, config):
+                base = type(base.__name__, (base,), {"accumulates": False})
+                notes.append(f"{owner}.backward replaces its gradients rather than adding to them until "
+                             f"flush_gradients() (two backward calls on one forward hold one's gradients, not "
+                             f"their sum): flush_gradients() called before every forward, each backward read as "
+                             f"it leaves them")
+            else:
+                notes.append(f"{owner}.flush_gradients() called before every forward, and each backward read as "
+                             f"what it adds to the gradients (they accumulate until flushed, as PyTorch's .grad "
+                             f"until zero_grad)")
         notes += _binding_notes(owner, fitted, holders, probe, shapes, config, passed) + formulation + paired
         notes += _argument_notes(renames, holders, OPTIMIZER in sources.values())
         build = _adapted_build(cls, fitted, holders, renames, base=base)
@@ -531,6 +541,29 @@ def _adapted_build(cls, spec, holders, renames, reorder=gates.IDENTITY, base=Non
         return adapter(layer, holders, shapes, recorder, renames, reorder, config.get("seed", 0))
 
     return build
+
+
+def _replaces_gradients(build, spec, config):
+    """Whether the layer `build` makes (one with flush_gradients()) replaces its gradients at
+    each backward: two backward calls on one forward leave it holding the first's gradients
+    (non-zero), where a layer that adds them holds twice those. False if a call raises (the
+    checks report it)."""
+    try:
+        layer, rng = build(config), np.random.default_rng(0)
+        for value in layer.params.values():
+            value[...] = rng.uniform(-1.0, 1.0, value.shape)
+        with global_generator_kept():
+            out = layer.forward(**probe_inputs(spec, config, rng))
+            upstream = rng.standard_normal(np.shape(out))
+            held = []
+            for _ in range(2):
+                layer.backward(upstream)
+                held.append([np.array(h.gradient(layer.layer, layer.recorder.calls), dtype=float)
+                             for h in layer.holders])
+    except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
+        return False
+    first, second = held
+    return any(np.any(a != 0) for a in first) and all(np.array_equal(a, b) for a, b in zip(first, second))
 
 
 def _forward_with(cls, spec, renames, base, config):
