@@ -9,6 +9,7 @@ import pytest
 
 import reference.examples
 from reference._external import command as external
+from reference._external.construction import describe_shape
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(reference.examples.__file__).parent
@@ -420,6 +421,11 @@ def test_a_restriction_of_something_the_spec_does_not_draw_exits_2_naming_what_i
     status, out, err = check(capsys, ELSEWHERE, "AffineLists", "FC", options=["--fix", "kernel=3"])
     assert status == 2 and out == ""
     assert "FC draws no kernel; it draws n_in, n_out, batch" in err
+
+
+def test_a_shape_is_named_by_its_dimensions_not_by_a_draw_of_the_same_size():
+    config = {"in_channels": 2, "out_channels": 3, "kernel_size": 3, "stride": 2}
+    assert describe_shape((3, 2, 5), config) == "(out_channels, in_channels, 5)"
 
 
 def test_a_pair_fixed_for_a_layer_that_takes_one_int_exits_2_saying_to_give_one(capsys):

@@ -168,8 +168,13 @@ def param_names_cheaply(spec):
 
 
 def describe_shape(shape, config):
-    """(2, 5) -> "(n_features, n_nodes)" with the probe's sizes; sizes no dimension has stay numbers."""
-    names = {v: k for k, v in config.items() if isinstance(v, int) and not isinstance(v, bool) and v >= 2}
+    """(2, 5) -> "(n_features, n_nodes)" with the probe's sizes; sizes no dimension has stay numbers.
+    A size is named by the first entry of config that has it: the dimensions come before the
+    draws (a stride of 2 does not name a dimension of 2)."""
+    names = {}
+    for k, v in config.items():
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 2:
+            names.setdefault(v, k)
     parts = [names.get(n, str(n)) for n in shape]
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
