@@ -431,8 +431,9 @@ def test_a_shape_is_named_by_its_dimensions_not_by_a_draw_of_the_same_size():
 def test_a_pair_fixed_for_a_layer_that_takes_one_int_exits_2_saying_to_give_one(capsys):
     status, out, err = check(capsys, ELSEWHERE, "ConvOutputsFirst", "Conv2d", options=["--fix", "stride=(1, 2)"])
     assert status == 2 and out == ""
-    assert ("--fix stride=(1, 2): ConvOutputsFirst takes stride as one int for both axes (a pair per axis made its "
-            "forward raise or differ), so no example can have this pair; give one int (--fix stride=1)") in err
+    assert ("--fix stride=(1, 2): ConvOutputsFirst takes stride as one int for both axes (a pair per axis was "
+            "refused, or made its forward raise or differ), so no example can have this pair; give one int "
+            "(--fix stride=1)") in err
 
 
 def test_restrictions_that_leave_only_some_sizes_are_probed_at_those(capsys):

@@ -85,7 +85,7 @@ def probe_config(spec):
     config = {name: size for size, name in enumerate(spec.dim_names, start=2)}
     if spec.draws:
         config.update(simplest_draws(spec))
-        if spec.assume is not None and not spec.assume(dict(config)):
+        if not _allows(spec, config):
             config = _allowed_config(spec, config)
     return {**config, "seed": 0, "rng": np.random.default_rng(0)}
 
@@ -102,11 +102,19 @@ def simplest_draws(spec):
                                   suppress_health_check=list(HealthCheck)))
 
 
+def _allows(spec, config):
+    """Whether spec.assume allows config (True without an assume, or if it raises: the
+    checks' draws then say why)."""
+    try:
+        return spec.assume is None or bool(spec.assume(dict(config)))
+    except Exception:  # noqa: BLE001 - the spec's own function
+        return True
+
+
 def _allowed_config(spec, config):
     """The first sizes and draws spec.assume allows among a few drawn; `config` if none."""
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis import strategies as st
-    from hypothesis.errors import NoSuchExample
 
     from .._engine.strategies import DIM
 
@@ -114,7 +122,7 @@ def _allowed_config(spec, config):
     try:  # assume as find's condition, not a filter: hypothesis gives up on a filter after hundreds refused
         return find(drawn, spec.assume, settings=settings(database=None, max_examples=50, phases=(Phase.generate,),
                                                            suppress_health_check=list(HealthCheck)))
-    except NoSuchExample:
+    except Exception:  # noqa: BLE001 - NoSuchExample, or the spec's assume raising: the probe's own sizes then
         return config
 
 

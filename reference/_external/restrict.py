@@ -81,14 +81,14 @@ def one_int(spec, names):
 
 
 def refused_pair(spec, fixed, config, owner):
-    """A message if `spec` draws a value of `fixed` otherwise, as `config` (the simplest
-    value of each of its draws) shows: a pair fixed for a draw that one_int makes one int for both axes (no
-    example could be drawn); else None."""
+    """A message if `spec` draws a value of `fixed` otherwise, as `config` (the simplest value
+    of each of its draws) shows: a pair fixed for a draw that one_int makes one int for both
+    axes, so that no example could be drawn; else None."""
     for name, value in fixed:
         if config.get(name, value) != value:
-            return (f"--fix {name}={value!r}: {owner} takes {name} as one int for both axes (a pair per axis made "
-                    f"its forward raise or differ), so no example can have this pair; give one int "
-                    f"(--fix {name}={_first(value)!r})")
+            return (f"--fix {name}={value!r}: {owner} takes {name} as one int for both axes (a pair per axis was "
+                    f"refused, or made its forward raise or differ), so no example can have this pair; give one "
+                    f"int (--fix {name}={_first(value)!r})")
     return None
 
 
