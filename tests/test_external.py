@@ -221,6 +221,10 @@ ELSEWHERE, PAIRS, STEPPING = FIXTURES / "elsewhere.py", FIXTURES / "function_pai
     "LSTM-no-state", "param W_x = GateMatricesCell.parameters['Wf', 'Wu', 'Wc', 'Wo'][n_nodes:] (x's rows)",
     "param W_h = GateMatricesCell.parameters['Wf', 'Wu', 'Wc', 'Wo'][:n_nodes] (h's rows)",
     "param B = GateMatricesCell.parameters['bf', 'bu', 'bc', 'bo'] (12,); gradient",
+    "gate order f, i, g, o (PyTorch's: i, f, g, o), a convention"]), (STEPPING, "GateMatricesCellXFirst", "LSTMCell", [
+    # on [x, h]: once bound on [h, x], its right forward "differed" from PyTorch's
+    "param W_x = GateMatricesCellXFirst.parameters['Wf', 'Wu', 'Wc', 'Wo'][:n_features] (x's rows)",
+    "param W_h = GateMatricesCellXFirst.parameters['Wf', 'Wu', 'Wc', 'Wo'][n_features:] (h's rows)",
     "gate order f, i, g, o (PyTorch's: i, f, g, o), a convention"])])
 def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_bound(capsys, path, cls, like, notes):
     status, out, err = check(capsys, path, cls, like)
@@ -251,7 +255,8 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("rnn_step_forward,rnn_step_backward_wrong", "SimpleRNNCell", "param W_h"),
     ("lstm_step_forward,lstm_step_backward_wrong", "LSTMCell", "input c"),
     ("lstm_forward,lstm_backward_wrong", "LSTM", "param W_x"),
-]] + [(STEPPING, "StepCellDropsCarry", "SimpleRNNCell", "param W_x")])
+]] + [(STEPPING, "StepCellDropsCarry", "SimpleRNNCell", "param W_x"),
+     (STEPPING, "GateMatricesCellXFirstDropsCarry", "LSTMCell", "param W_x")])
 def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cls, like, wrong):
     status, out, _ = check(capsys, path, cls, like)
     assert status == 1

@@ -25,7 +25,7 @@ from .._engine.outputs import built
 from . import biases, dropout, gates, gru_formulation, layouts, losses, norms, restrict, stepping
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            describe_shape, param_names_cheaply, param_shapes, probe_config, probe_inputs)
-from .holders import Attribute, attribute_names, describe_arrays, find_holders
+from .holders import Attribute, GateBlocks, attribute_names, describe_arrays, find_holders
 
 __all__ = ["Adaptation", "CannotAdapt", "adapt", "expect_methods", "global_generator_kept"]
 
@@ -375,6 +375,7 @@ def adapt(cls, spec, registered, name):
         holders = find_bindings(probe, shapes, fitted.name, passed) if formulation or holders is None else holders
         renames = argument_names(probe, fitted)
         holders, paired = biases.paired(holders, probe, _forward_with(cls, fitted, renames, base, config))
+        holders = _gate_rows(fitted, config, shapes, cls, holders, renames, base)
         unchecked += biases.unchecked(holders, owner)
         if callable(getattr(probe, "flush_gradients", None)) and getattr(base, "restart", None) != stepping.COPY:
             if sequence is None and _replaces_gradients(_adapted_build(cls, fitted, holders, renames, base=base),
@@ -505,6 +506,21 @@ def _dropout(spec, config):
                      "precision, a coarser check")
         spec = dataclasses.replace(spec, dtype="float32")
     return spec, notes
+
+
+def _gate_rows(spec, config, shapes, cls, holders, renames, base=None):
+    """holders, with weights per gate read on [x, h] (h's rows last) where no gate order
+    explains forward on [h, x] and one does on [x, h]; as they are otherwise."""
+    if not any(isinstance(h, GateBlocks) and h.rows for h in holders or ()):
+        return holders
+    flipped = [dataclasses.replace(h, first="x") if isinstance(h, GateBlocks) and h.rows else h for h in holders]
+
+    def order(held):
+        found, _, _ = gates.find_order(spec, config, shapes,
+                                       lambda reorder: _adapted_build(cls, spec, held, renames, reorder, base)(config))
+        return found
+
+    return flipped if order(holders) is None and order(flipped) is not None else holders
 
 
 def _gate_order(spec, config, shapes, cls, holders, renames, base=None):

@@ -8,8 +8,8 @@ Four conventions, tried in this order (docs/external.md):
     else by position and shape;
   - dicts keyed by names (`parameters`/`gradients`, as numpy-ml has, or `params`/`grads`
     keyed otherwise than the spec: `b` for `B`);
-  - a weight per gate on [h, x] and a bias per gate in such dicts, where the spec stacks the
-    gates (numpy-ml's LSTMCell: Wf, Wu, Wc, Wo; GateBlocks).
+  - a weight per gate on [h, x] (or [x, h]) and a bias per gate in such dicts, where the spec
+    stacks the gates (numpy-ml's LSTMCell: Wf, Wu, Wc, Wo; GateBlocks).
 """
 import dataclasses
 from dataclasses import dataclass
@@ -112,10 +112,12 @@ class GateBlocks:
     keys: tuple  # ("Wf", "Wu", "Wc", "Wo")
     grads: str  # "gradients"
     rows: str = None  # "h" (W_h: each gate's first n_nodes rows) or "x" (W_x: the rest); None for a bias
+    first: str = "h"  # what the weights multiply: [h, x] ("h", numpy-ml's) or [x, h] ("x": h's rows last)
 
     def where(self, owner):
-        rows = {None: "", "h": "[:n_nodes] (h's rows)", "x": "[n_nodes:] (x's rows)"}[self.rows]
-        return f"{owner}.{self.holder}[{', '.join(map(repr, self.keys))}]{rows}"
+        rows = {None: "", ("h", "h"): "[:n_nodes] (h's rows)", ("x", "h"): "[n_nodes:] (x's rows)",
+                ("h", "x"): "[n_features:] (h's rows)", ("x", "x"): "[:n_features] (x's rows)"}
+        return f"{owner}.{self.holder}[{', '.join(map(repr, self.keys))}]{rows[self.rows and (self.rows, self.first)]}"
 
     def grad_where(self, owner):
         return GateBlocks.where(dataclasses.replace(self, holder=self.grads), owner)
@@ -127,7 +129,10 @@ class GateBlocks:
             return None
         if self.rows is None:
             return [b.reshape(1, -1) for b in blocks]
-        return [b[:b.shape[1]] if self.rows == "h" else b[b.shape[1]:] for b in blocks]
+        n_nodes = blocks[0].shape[1]  # h's rows: the first n_nodes of [h, x], the last of [x, h]
+        h_rows = slice(None, n_nodes) if self.first == "h" else slice(len(blocks[0]) - n_nodes, None)
+        x_rows = slice(n_nodes, None) if self.first == "h" else slice(None, len(blocks[0]) - n_nodes)
+        return [b[h_rows if self.rows == "h" else x_rows] for b in blocks]
 
     def get(self, layer):
         blocks = self._blocks(layer, self.holder)
