@@ -220,7 +220,7 @@ ELSEWHERE, PAIRS, STEPPING = FIXTURES / "elsewhere.py", FIXTURES / "function_pai
     "GateMatricesCell keeps h, c itself (forward(Xt)): stepped over each sequence, h0 = 0, c0 = 0, checked like "
     "LSTM-no-state", "param W_x = GateMatricesCell.parameters['Wf', 'Wu', 'Wc', 'Wo'][n_nodes:] (x's rows)",
     "param W_h = GateMatricesCell.parameters['Wf', 'Wu', 'Wc', 'Wo'][:n_nodes] (h's rows)",
-    "param B = GateMatricesCell.parameters['bf', 'bu', 'bc', 'bo'] (12,); gradient",
+    "param B = GateMatricesCell.parameters['bf', 'bu', 'bc', 'bo'] (4 n_nodes,); gradient",
     "gate order f, i, g, o (PyTorch's: i, f, g, o), a convention"]), (STEPPING, "GateMatricesCellXFirst", "LSTMCell", [
     # on [x, h]: once bound on [h, x], its right forward "differed" from PyTorch's
     "param W_x = GateMatricesCellXFirst.parameters['Wf', 'Wu', 'Wc', 'Wo'][:n_features] (x's rows)",

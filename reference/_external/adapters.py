@@ -614,17 +614,22 @@ def _arguments(sources):
 
 
 def _binding_notes(owner, spec, holders, probe, shapes, config, passed):
+    n_gates = len(gates.gate_names(spec))
+
+    def describe(shape):
+        return describe_shape(shape, config, n_gates)
+
     notes = []
     for h in holders:
         own, wanted = np.shape(h.get(probe)), shapes[h.param]
-        line = f"param {h.param} = {h.where(owner)} {describe_shape(own, config)}"
+        line = f"param {h.param} = {h.where(owner)} {describe(own)}"
         if not isinstance(h, Attribute) and isinstance(getattr(h, "key", None), int):
             line += (" (the array passed as " + h.param + ")" if h.get(probe) is passed.get(h.param)
                      else " (by position and shape)")
         if own != wanted and np.prod(own) == np.prod(wanted):
-            line += f", reshaped to {describe_shape(wanted, config)}"
+            line += f", reshaped to {describe(wanted)}"
         elif own != wanted:
-            line += (f": {spec.name}'s {h.param} is {describe_shape(wanted, config)}, another size, so it "
+            line += (f": {spec.name}'s {h.param} is {describe(wanted)}, another size, so it "
                      f"is kept as it is and the checks compare shapes")
         notes.append(f"{line}; gradient {h.grad_where(owner)}")
     return notes

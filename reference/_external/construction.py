@@ -175,14 +175,17 @@ def param_names_cheaply(spec):
         return None
 
 
-def describe_shape(shape, config):
+def describe_shape(shape, config, gates=0):
     """(2, 5) -> "(n_features, n_nodes)" with the probe's sizes; sizes no dimension has stay numbers.
     A size is named by the first entry of config that has it: the dimensions come before the
-    draws (a stride of 2 does not name a dimension of 2)."""
+    draws (a stride of 2 does not name a dimension of 2). gates: a gated layer's gate count,
+    whose stacked blocks are named so ("4 n_nodes")."""
     names = {}
     for k, v in config.items():
         if isinstance(v, int) and not isinstance(v, bool) and v >= 2:
             names.setdefault(v, k)
+    if gates and isinstance(config.get("n_nodes"), int):
+        names.setdefault(gates * config["n_nodes"], f"{gates} n_nodes")
     parts = [names.get(n, str(n)) for n in shape]
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
