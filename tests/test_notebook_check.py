@@ -100,6 +100,8 @@ def test_restrictions_and_strict_are_keyword_arguments():
     (elsewhere.AffineGivenWeights, "FC", {"fix": [("n_in", 3)]}, TypeError, "fix must be a dict"),
     (elsewhere.AffineGivenWeights, "FC", {"fix": {"padding": 0}}, ValueError, "FC draws no padding"),
     (elsewhere.AffineGivenWeights, "FC", {"examples": 0}, ValueError, "examples must be a positive int"),
+    (elsewhere.ConvOutputsFirst, "Conv2d", {"fix": {"stride": (1, 2)}}, ValueError,
+     "fix={'stride': (1, 2)}: ConvOutputsFirst takes stride as one int for both axes"),
     (f"{FIXTURES / 'elsewhere.py'}:NoSuchClass", "FC", {}, ValueError, "has no class named NoSuchClass"),
 ])
 def test_bad_arguments_raise_naming_what_is_wrong(layer, like, options, error, message):

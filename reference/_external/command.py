@@ -303,7 +303,8 @@ def _check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=
                                       and "(the project's contract): used as it is" not in n]
         adaptation.unchecked[:] = [own(n) for n in adaptation.unchecked]
     spec, like = adaptation.spec, adaptation.like
-    refused = restrict.refused_pair(spec, fixed, simplest_draws(spec), cls.__name__) if fixed else None
+    said = None if strict_name.startswith("--") else (lambda name, value: f"fix={{{name!r}: {value!r}}}")
+    refused = restrict.refused_pair(spec, fixed, simplest_draws(spec), cls.__name__, said) if fixed else None
     if refused:
         raise CannotAdapt(refused)
     adaptation.notes[:0] = notes

@@ -80,15 +80,17 @@ def one_int(spec, names):
     return dataclasses.replace(spec, draws=base.with_makers(**makers), assume=allowed)
 
 
-def refused_pair(spec, fixed, config, owner):
+def refused_pair(spec, fixed, config, owner, said=None):
     """A message if `spec` draws a value of `fixed` otherwise, as `config` (the simplest value
     of each of its draws) shows: a pair fixed for a draw that one_int makes one int for both
-    axes, so that no example could be drawn; else None."""
+    axes, so that no example could be drawn; else None. said(name, value): how the caller
+    fixes a value ("--fix stride=1", the default, or "fix={'stride': 1}")."""
+    said = said or (lambda name, value: f"--fix {name}={value!r}")
     for name, value in fixed:
         if config.get(name, value) != value:
-            return (f"--fix {name}={value!r}: {owner} takes {name} as one int for both axes (a pair per axis was "
+            return (f"{said(name, value)}: {owner} takes {name} as one int for both axes (a pair per axis was "
                     f"refused, or made its forward raise or differ), so no example can have this pair; give one "
-                    f"int (--fix {name}={_first(value)!r})")
+                    f"int ({said(name, _first(value))})")
     return None
 
 
