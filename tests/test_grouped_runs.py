@@ -5,7 +5,6 @@ import dataclasses
 import pytest
 
 from reference._builtin.specs import BY_NAME
-from reference._engine.checks import CHECKS
 from reference._engine.verdict import run_groups, run_spec
 from reference._external.command import groups
 from reference._selftest.planted import CATALOG, variant_spec
@@ -49,8 +48,3 @@ def test_each_group_gets_the_row_of_its_own_run(spec, n_examples, passed, redraw
     # examples the others keep
     assert [row.passed for row in together] == passed
     assert (together[0].redrawn > 0, together[1].redrawn) == (redraws, 0)
-
-
-def test_one_group_is_run_spec():
-    spec = _planted("rnn-grads-over-batch")
-    assert _said(run_groups(spec, 10, 0, [CHECKS])[0]) == _said(run_spec(spec, 10, 0))
