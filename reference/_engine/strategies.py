@@ -179,10 +179,12 @@ def freeze_randomness(layer, seed):
         freeze_randomness(inner, seed)
 
 
-def configs(spec):
+def configs(spec, filtered=True):
+    """The sizes and draws of an example, those spec.assume refuses filtered out (unless not
+    `filtered`)."""
     sizes = {name: DIM for name in spec.dim_names}
     drawn = st.fixed_dictionaries({**sizes, **spec.draws})
-    return drawn if spec.assume is None else drawn.filter(spec.assume)
+    return drawn if spec.assume is None or not filtered else drawn.filter(spec.assume)
 
 
 def examples(spec):

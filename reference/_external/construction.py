@@ -114,13 +114,11 @@ def _allows(spec, config):
 def _allowed_config(spec, config):
     """The first sizes and draws spec.assume allows among a few drawn; `config` if none."""
     from hypothesis import HealthCheck, Phase, find, settings
-    from hypothesis import strategies as st
 
-    from .._engine.strategies import DIM
+    from .._engine.strategies import configs
 
-    drawn = st.fixed_dictionaries({**{name: DIM for name in spec.dim_names}, **dict(spec.draws)})
     try:  # assume as find's condition, not a filter: hypothesis gives up on a filter after hundreds refused
-        return find(drawn, spec.assume, settings=settings(database=None, max_examples=50, phases=(Phase.generate,),
+        return find(configs(spec, filtered=False), spec.assume, settings=settings(database=None, max_examples=50, phases=(Phase.generate,),
                                                            suppress_health_check=list(HealthCheck)))
     except Exception:  # noqa: BLE001 - NoSuchExample, or the spec's assume raising: the probe's own sizes then
         return config
