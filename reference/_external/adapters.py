@@ -343,7 +343,7 @@ def adapt(cls, spec, registered, name):
     if left:
         del sources["optimizer"]
     notes = [f"built as {owner}({_arguments(sources)})", *left, *narrowed]
-    unchecked, state, base = [], None, Adapted
+    unchecked, state, base, gate_order = [], None, Adapted, _UNSEARCHED
     if sequence is not None:
         base, state, said, unchecked = _stepped(cls, spec, sequence, config, shapes)
         notes += said
@@ -375,7 +375,7 @@ def adapt(cls, spec, registered, name):
         holders = find_bindings(probe, shapes, fitted.name, passed) if formulation or holders is None else holders
         renames = argument_names(probe, fitted)
         holders, paired = biases.paired(holders, probe, _forward_with(cls, fitted, renames, base, config))
-        holders = _gate_rows(fitted, config, shapes, cls, holders, renames, base)
+        holders, gate_order = _gate_rows(fitted, config, shapes, cls, holders, renames, base)
         unchecked += biases.unchecked(holders, owner)
         if callable(getattr(probe, "flush_gradients", None)) and getattr(base, "restart", None) != stepping.COPY:
             if sequence is None and _replaces_gradients(_adapted_build(cls, fitted, holders, renames, base=base),
@@ -395,7 +395,7 @@ def adapt(cls, spec, registered, name):
     if gates.gate_names(fitted):  # the order is tried through the adapter, whatever the layer holds
         holders = holders or find_bindings(probe, shapes, fitted.name, passed)
         renames = renames or argument_names(probe, fitted)
-        reorder, note = _gate_order(fitted, config, shapes, cls, holders, renames, base)
+        reorder, note = _gate_order(fitted, config, shapes, cls, holders, renames, base, gate_order)
         notes += [note] if note else []
         if not reorder.identity:
             build = _adapted_build(cls, fitted, holders, renames, reorder, base)
@@ -508,11 +508,15 @@ def _dropout(spec, config):
     return spec, notes
 
 
+_UNSEARCHED = object()  # no gate order searched yet
+
+
 def _gate_rows(spec, config, shapes, cls, holders, renames, base=None):
-    """holders, with weights per gate read on [x, h] (h's rows last) where no gate order
-    explains forward on [h, x] and one does on [x, h]; as they are otherwise."""
+    """(holders, the gate order their forward shows, or _UNSEARCHED): weights per gate read on
+    [x, h] (h's rows last) where no gate order explains forward on [h, x] and one does on
+    [x, h]; as they are otherwise."""
     if not any(isinstance(h, GateBlocks) and h.rows for h in holders or ()):
-        return holders
+        return holders, _UNSEARCHED
     flipped = [dataclasses.replace(h, first="x") if isinstance(h, GateBlocks) and h.rows else h for h in holders]
 
     def order(held):
@@ -520,17 +524,25 @@ def _gate_rows(spec, config, shapes, cls, holders, renames, base=None):
                                        lambda reorder: _adapted_build(cls, spec, held, renames, reorder, base)(config))
         return found
 
-    return flipped if order(holders) is None and order(flipped) is not None else holders
+    as_bound = order(holders)
+    if as_bound is None:
+        on_x_first = order(flipped)
+        if on_x_first is not None:
+            return flipped, on_x_first
+    return holders, as_bound
 
 
-def _gate_order(spec, config, shapes, cls, holders, renames, base=None):
-    """(Reorder, note) for a gated layer: the layer's gate order (gates.py), said when it is
-    not PyTorch's or when no order explains its forward (then the checks say what differs)."""
+def _gate_order(spec, config, shapes, cls, holders, renames, base=None, found=_UNSEARCHED):
+    """(Reorder, note) for a gated layer: the layer's gate order (gates.py; `found` if already
+    searched), said when it is not PyTorch's or when no order explains its forward (then the
+    checks say what differs)."""
     names = gates.gate_names(spec)
     if not names:
         return gates.IDENTITY, ""
-    order, _, _ = gates.find_order(spec, config, shapes,
-                                   lambda reorder: _adapted_build(cls, spec, holders, renames, reorder, base)(config))
+    order = found
+    if order is _UNSEARCHED:
+        order, _, _ = gates.find_order(spec, config, shapes,
+                                       lambda reorder: _adapted_build(cls, spec, holders, renames, reorder, base)(config))
     torch_order = ", ".join(names)
     if order is None:
         return gates.IDENTITY, (f"gate order: no order of the {len(names)} gate blocks makes forward equal "
