@@ -122,6 +122,8 @@ def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypa
     (f"{FIXTURES}/stepping_cells.py:GateMatricesNoBiases", "LSTMCell", "GateMatricesNoBiases holds a weight per gate "
      "(Wf, Wu, Wc, Wo in parameters, each (n_nodes + n_features, n_nodes) on [h, x]), which are bound to "
      "LSTM-no-state's W_x (n_features, 4*n_nodes) and W_h (n_nodes, 4*n_nodes) only beside a bias per gate"),
+    (f"{FIXTURES}/training_steps.py:CharLSTMStep", "GRU", "a model written as a training step (train(), no forward "
+     "or backward) is checked like CharLSTM (--like LSTM), not like GRU"),
     (f"{AS_WRITTEN}:Nope", "FC", "has no class named Nope; its classes: FC, RNN, SGD, Sigmoid"),
     (f"{FIXTURES}/missing.py:FC", "FC", "missing.py: no such Python file"),
     (f"{AS_WRITTEN}", "FC", "expected FILE.py:CLASS"),
@@ -158,6 +160,7 @@ def test_cannot_adapt_is_answered_without_torch_or_hypothesis(target, like):
 
 
 ELSEWHERE, PAIRS, STEPPING = FIXTURES / "elsewhere.py", FIXTURES / "function_pairs.py", FIXTURES / "stepping_cells.py"
+TRAINING = FIXTURES / "training_steps.py"
 
 
 @pytest.mark.parametrize("path, cls, like, notes", [(ELSEWHERE, *case) for case in [
@@ -225,6 +228,11 @@ ELSEWHERE, PAIRS, STEPPING = FIXTURES / "elsewhere.py", FIXTURES / "function_pai
     # on [x, h]: once bound on [h, x], its right forward "differed" from PyTorch's
     "param W_x = GateMatricesCellXFirst.parameters['Wf', 'Wu', 'Wc', 'Wo'][:n_features] (x's rows)",
     "param W_h = GateMatricesCellXFirst.parameters['Wf', 'Wu', 'Wc', 'Wo'][n_features:] (h's rows)",
+    "gate order f, i, g, o (PyTorch's: i, f, g, o), a convention"]), (TRAINING, "CharLSTMStep", "LSTM", [
+    "CharLSTMStep is a whole model written as a training step: train(inputs, targets, h_prev, c_prev, learning_rate)",
+    "so it is checked like CharLSTM", "built as CharLSTMStep(vocab_size=n_vocab, hidden_size=n_nodes)",
+    "param W_x = CharLSTMStep.params['Wf', 'Wi', 'Wg', 'Wo'][n_nodes:] (x's rows) (n_vocab, 4 n_nodes)",
+    "param W_y = CharLSTMStep.params['Wy'] (n_nodes, n_vocab)",
     "gate order f, i, g, o (PyTorch's: i, f, g, o), a convention"])])
 def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_bound(capsys, path, cls, like, notes):
     status, out, err = check(capsys, path, cls, like)
@@ -256,7 +264,8 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("lstm_step_forward,lstm_step_backward_wrong", "LSTMCell", "input c"),
     ("lstm_forward,lstm_backward_wrong", "LSTM", "param W_x"),
 ]] + [(STEPPING, "StepCellDropsCarry", "SimpleRNNCell", "param W_x"),
-     (STEPPING, "GateMatricesCellXFirstDropsCarry", "LSTMCell", "param W_x")])
+     (STEPPING, "GateMatricesCellXFirstDropsCarry", "LSTMCell", "param W_x"),
+     (TRAINING, "CharLSTMStepNoCarry", "LSTM", "param W_x")])
 def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cls, like, wrong):
     status, out, _ = check(capsys, path, cls, like)
     assert status == 1

@@ -228,6 +228,10 @@ SPECS = (
          inputs={"predictions": Floats(("batch", "n_out"), low=-3.0, high=3.0),
                  "targets": FloatTargets(("batch", "n_out"), low=-3.0, high=3.0)},
          twin=twins.MSE, loss=True),
+    # A whole character model, for one written as a training step (reference/_external/training.py)
+    Spec("CharLSTM", scratch.CharLSTM, build=lambda c: scratch.CharLSTM(c["n_vocab"], c["n_nodes"], _init(c)),
+         inputs={"x": OneHot(("batch", "seq_len", "n_vocab")), "targets": OneHot(("batch", "seq_len", "n_vocab"))},
+         layer_dims=("n_vocab", "n_nodes"), twin=twins.CHAR_LSTM, loss=True),
     # A container: FC -> Tanh -> FC, and Tanh first (a bad x then passes the first layer
     # and must be refused by the second, with every layer left as it was).
     Spec("Sequential", scratch.Sequential,

@@ -246,3 +246,23 @@ SEQUENTIAL_TANH_FIRST = Twin(
     module=lambda c: nn.Sequential(nn.Tanh(), nn.Linear(c["n_in"], c["n_out"])),
     load=_linear_at(1)[0], grads=_linear_at(1)[1],
 )
+
+
+# A character model: nn.LSTM, then nn.Linear at every step, then the cross-entropy of the
+# one-hot next characters summed over samples and steps (nn.CrossEntropyLoss(reduction="sum")).
+def _char_model(module, config, x, targets):
+    scores = module["out"](module["rnn"](x)[0])
+    return nn.functional.cross_entropy(scores.reshape(-1, scores.shape[-1]), targets.reshape(-1, scores.shape[-1]),
+                                       reduction="sum")
+
+
+CHAR_LSTM = Twin(
+    module=lambda c: nn.ModuleDict({"rnn": nn.LSTM(c["n_vocab"], c["n_nodes"], batch_first=True),
+                                    "out": nn.Linear(c["n_nodes"], c["n_vocab"])}),
+    load={**{f"rnn.{k}": f for k, f in LSTM.load.items()},
+          "out.weight": lambda p: p["W_y"].T, "out.bias": lambda p: p["B_y"]},
+    grads={**{k: (lambda g, f=f: f({name[len("rnn."):]: v for name, v in g.items() if name.startswith("rnn.")}))
+              for k, f in RNN.grads.items()},
+           "W_y": lambda g: g["out.weight"].T, "B_y": lambda g: g["out.bias"]},
+    call=_char_model,
+)

@@ -35,12 +35,13 @@ def backward(example, layer, upstream=None, copy=True):
     spec = example.spec
     upstream = example.upstream if upstream is None else upstream
     given = upstream.copy() if copy else upstream
+    if spec.loss:  # a loss with parameters has G = 1 (strategies.py), so they need no scaling
+        dscores = layer.backward()
+        return {spec.wrt[0]: upstream * dscores} if spec.wrt else {}
     if not spec.wrt:  # only parameters are differentiable (Embedding); backward returns None
         layer.backward(given)
         return {}
     first, *others = spec.wrt
-    if spec.loss:
-        return {first: upstream * layer.backward()}
     grads = {first: layer.backward(given)}
     extra = getattr(layer, "dinputs", {})
     grads.update({name: extra.get(name) for name in others})

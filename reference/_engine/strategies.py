@@ -227,6 +227,8 @@ def _example(draw, spec, sizes):
     except Exception as exc:  # noqa: BLE001 - the layer's failure on these inputs is the finding
         return _unbuilt(spec, config, seed, layer, args, "forward on the drawn inputs", exc)
     upstream = np.random.default_rng([seed, 1]).standard_normal(np.shape(out))
+    if spec.loss and layer.params:  # backward() fills the gradients of L = forward(...) itself: G = 1
+        upstream = np.ones(np.shape(out))
     return Example(spec, config, seed, layer, args, upstream)
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._engine.outputs import built
-from . import biases, dropout, gates, gru_formulation, layouts, losses, norms, restrict, stepping
+from . import biases, dropout, gates, gru_formulation, layouts, losses, norms, restrict, stepping, training
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            describe_shape, param_names_cheaply, param_shapes, probe_config, probe_inputs)
 from .holders import Attribute, GateBlocks, attribute_names, describe_arrays, find_holders
@@ -291,7 +291,10 @@ def _describe(value):
 
 
 def expect_methods(cls):
-    """CannotAdapt unless cls has forward and backward (known before any spec is loaded)."""
+    """CannotAdapt unless cls has forward and backward, or is a whole model's training step
+    (training.py); known before any spec is loaded."""
+    if training.is_training_step(cls):
+        return
     missing = [m for m in ("forward", "backward") if not callable(getattr(cls, m, None))]
     if missing:
         raise CannotAdapt(f"{cls.__name__} has no {' and no '.join(missing)} method; the checks call "
@@ -308,7 +311,10 @@ def adapt(cls, spec, registered, name):
     nothing mistakes the layer for the project's own (a reproduction snippet rebuilds a
     registered name from the registry).
     """
-    owner = cls.__name__
+    owner, modelled = cls.__name__, None
+    if training.is_training_step(cls):  # a whole model's train(): checked like CharLSTM
+        spec = training.model_spec(spec, registered)
+        cls, modelled = training.wrapped(cls)
     expect_methods(cls)
     # Whether every constructor argument can be filled is known from names alone, before
     # any value is drawn (that needs hypothesis for the spec's draws).
@@ -342,7 +348,7 @@ def adapt(cls, spec, registered, name):
                           f"its training mode with --like Dropout")
     if left:
         del sources["optimizer"]
-    notes = [f"built as {owner}({_arguments(sources)})", *left, *narrowed]
+    notes = [modelled or f"built as {owner}({_arguments(sources)})", *left, *narrowed]
     unchecked, state, base, gate_order = [], None, Adapted, _UNSEARCHED
     if sequence is not None:
         base, state, said, unchecked = _stepped(cls, spec, sequence, config, shapes)

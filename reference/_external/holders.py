@@ -225,8 +225,9 @@ def by_key(layer, shapes):
 def find_holders(layer, shapes, passed):
     """{spec param: Attribute or Item} for every parameter in `shapes` (spec name -> shape),
     from the first convention that holds them all; else (None, what each one found)."""
+    blocks = by_gate_blocks(layer, shapes)
     tried = [by_attribute(layer, shapes), by_position(layer, shapes, passed), by_key(layer, shapes),
-             by_gate_blocks(layer, shapes)]
+             blocks and {**by_key(layer, {p: s for p, s in shapes.items() if p not in blocks}), **blocks}]
     if _holds_what_was_passed(layer, tried[1], passed):  # TimeEmbedding(W): self.W and params[0] are one array
         tried[:2] = tried[1::-1]
     for found in tried:

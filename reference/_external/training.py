@@ -1,0 +1,149 @@
+"""A whole model written as one training step, seen as a loss layer (internal).
+
+Character models written from scratch (min-char-rnn and its descendants) often have no
+forward or backward: one method, train(inputs, targets, h_prev, c_prev, learning_rate),
+runs the sequence forward, backpropagates through time, clips the gradients and takes an
+SGD step, and returns the loss first. Its inputs and targets are lists of one-hot columns
+(n_vocab, 1), one per step, its states columns (n_nodes, 1), and its weights, in a dict,
+multiply columns: W @ [h; x] + b, so each is (out, in), the transpose of this project's.
+
+`wrapped(cls)` makes a class with the project's loss contract around it, checked like
+CharLSTM: forward(x, targets) calls train with learning_rate=0 once per sample (the weights
+stay as they were) and sums the losses; backward() calls it again with a learning rate of
+2**30 and reads each gradient from the step it took, (before - after) / 2**30, then puts the
+weights back. A power of two keeps the step exact up to the rounding of `after`, which the
+division brings to below 1e-25 of a weight, so the gradients are read to float64 precision.
+The initial states are zeros (train returns no gradient for them). The clip is part of what
+is checked: an element clipped shows as a gradient that differs.
+
+The weights are presented in the project's layout, under the model's own keys: every 2-D
+weight transposed (a view), biases as they are. holders.py then binds them as it binds
+numpy-ml's weights per gate.
+"""
+import inspect
+
+import numpy as np
+
+from .construction import CannotAdapt
+
+STEP = 2.0 ** 30
+RATES = ("learning_rate", "lr", "eta", "alpha", "step_size")
+HOLDERS = ("param", "params", "parameters", "weights")
+VOCAB = ("n_vocab", "vocab_size", "vocab", "str_size", "input_size", "n_chars", "char_size", "data_size")
+HIDDEN = ("n_nodes", "hidden_size", "hidden", "n_hidden", "hidden_dim", "n_h", "h_size")
+MODELS = {"LSTM": "CharLSTM", "LSTM-no-c0": "CharLSTM", "LSTM-no-state": "CharLSTM", "LSTMCell": "CharLSTM",
+          "CharLSTM": "CharLSTM"}
+
+
+def is_training_step(cls):
+    """Whether cls has train() and neither forward nor backward."""
+    return callable(getattr(cls, "train", None)) and not any(
+        callable(getattr(cls, m, None)) for m in ("forward", "backward"))
+
+
+def model_spec(spec, registered):
+    """The registered spec of the whole model a training step of `spec`'s layer is checked
+    like (CharLSTM for an LSTM); CannotAdapt for any other."""
+    name = MODELS.get(spec.name)
+    found = [s for s in registered if s.name == name]
+    if not found:
+        raise CannotAdapt(f"a model written as a training step (train(), no forward or backward) is checked "
+                          f"like {', '.join(sorted(set(MODELS.values())))} (--like LSTM), not like {spec.name}")
+    return found[0]
+
+
+def wrapped(cls):
+    """(a class with the loss contract around cls, what to say of it); CannotAdapt where
+    train's arguments or the constructor's cannot be filled."""
+    owner = cls.__name__
+    train = list(inspect.signature(cls.train).parameters.values())[1:]
+    rate = [p.name for p in train if p.name in RATES]
+    positional = [p for p in train if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in RATES]
+    if not rate or len(positional) < 2:
+        raise CannotAdapt(f"{owner}.train({', '.join(p.name for p in train)}) is read as train(inputs, targets, "
+                          f"states..., learning_rate), with the learning rate named {' or '.join(RATES)}")
+    states = [p.name for p in positional[2:] if p.default is p.empty]
+    sizes = _constructor_sizes(cls)
+    attributes = {"__init__": _init(cls, sizes), "_states": tuple(states), "_rate": rate[0]}
+    said = (f"{owner} is a whole model written as a training step: train({', '.join(p.name for p in train)}) "
+            f"runs forward, backward, a gradient clip and an SGD step, so it is checked like CharLSTM (the "
+            f"LSTM, an output layer, the softmax cross-entropy summed over the steps): built as "
+            f"{owner}({', '.join(f'{k}={v}' for k, v in sizes.items())}), called on one sample at a time as lists of "
+            f"columns, {', '.join(states) or 'no state'} zeros; the loss from learning_rate=0, the gradients read "
+            f"from the step it takes (its clip included); its 2-D weights, (out, in), seen transposed as params")
+    return type(owner, (TrainingStep,), attributes), said
+
+
+def _constructor_sizes(cls):
+    """{the constructor's argument: "n_vocab" or "n_nodes"}, by name, else by position."""
+    required = [p.name for p in inspect.signature(cls).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    named = {k: "n_vocab" if k in VOCAB else "n_nodes" for k in required if k in VOCAB or k in HIDDEN}
+    left = [k for k in required if k not in named]
+    free = [size for size in ("n_vocab", "n_nodes") if size not in named.values()]
+    if len(left) > len(free):
+        raise CannotAdapt(f"{cls.__name__}.__init__ needs ({', '.join(required)}); a model written as a training "
+                          f"step is built from its vocabulary's size and its hidden size only")
+    named.update(zip(left, free))
+    return {k: named[k] for k in required}
+
+
+def _init(cls, sizes):
+    def __init__(self, n_vocab, n_nodes):
+        drawn = {"n_vocab": n_vocab, "n_nodes": n_nodes}
+        self.model = cls(**{k: drawn[v] for k, v in sizes.items()})
+        self.n_nodes = n_nodes
+        held = [getattr(self.model, k, None) for k in HOLDERS]
+        held = [h for h in held if isinstance(h, dict) and h and all(isinstance(v, np.ndarray) for v in h.values())]
+        if not held:
+            raise CannotAdapt(f"{cls.__name__} holds its weights in no dict named {', '.join(HOLDERS)}")
+        self._held = held[0]
+        self.params = {k: self._presented(v).copy() for k, v in self._held.items()}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._samples = None
+    return __init__
+
+
+class TrainingStep:
+    """The loss contract around a model's train(): see the module's docstring."""
+
+    _states, _rate = (), "learning_rate"
+
+    @staticmethod
+    def _presented(value):
+        return value.T if value.ndim == 2 else value
+
+    def _give(self):
+        """The weights, as the checks set them, into the model's own arrays."""
+        for k, value in self.params.items():
+            self._held[k][...] = self._presented(value)
+
+    def _step(self, sample, rate):
+        inputs, targets = sample
+        zeros = {k: np.zeros((self.n_nodes, 1)) for k in self._states}
+        returned = self.model.train(inputs, targets, **zeros, **{self._rate: rate})
+        return float(np.sum(returned[0] if isinstance(returned, tuple) else returned))
+
+    def forward(self, x, targets):
+        x, targets = np.array(x, dtype=np.float64), np.array(targets, dtype=np.float64)  # copies: kept for backward
+        samples = [([step.reshape(-1, 1) for step in xs], [step.reshape(-1, 1) for step in ts])
+                   for xs, ts in zip(x, targets)]
+        self._give()
+        loss = sum(self._step(sample, 0.0) for sample in samples)
+        self._samples = samples  # only once train took them: a call that raised leaves the last good one
+        return loss
+
+    def backward(self):
+        if self._samples is None:
+            raise RuntimeError(f"{type(self).__name__}: backward() before forward()")
+        self._give()
+        before = {k: v.copy() for k, v in self._held.items()}
+        grads = {k: np.zeros_like(v) for k, v in before.items()}
+        for sample in self._samples:
+            self._step(sample, STEP)
+            for k, value in self._held.items():
+                grads[k] += (before[k] - value) / STEP
+                value[...] = before[k]
+        for k, g in grads.items():
+            self.grads[k][...] = self._presented(g)
+        return None
