@@ -123,7 +123,7 @@ def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypa
      "(Wf, Wu, Wc, Wo in parameters, each (n_nodes + n_features, n_nodes) on [h, x]), which are bound to "
      "LSTM-no-state's W_x (n_features, 4*n_nodes) and W_h (n_nodes, 4*n_nodes) only beside a bias per gate"),
     (f"{FIXTURES}/training_steps.py:CharLSTMStep", "GRU", "a model written as a training step (train(), no forward "
-     "or backward) is checked like CharLSTM (--like LSTM), not like GRU"),
+     "or backward) is checked as a whole model, and only CharLSTM (--like LSTM) is one yet: none for GRU"),
     (f"{AS_WRITTEN}:Nope", "FC", "has no class named Nope; its classes: FC, RNN, SGD, Sigmoid"),
     (f"{FIXTURES}/missing.py:FC", "FC", "missing.py: no such Python file"),
     (f"{AS_WRITTEN}", "FC", "expected FILE.py:CLASS"),
@@ -233,6 +233,7 @@ TRAINING = FIXTURES / "training_steps.py"
     "so it is checked like CharLSTM", "built as CharLSTMStep(vocab_size=n_vocab, hidden_size=n_nodes)",
     "param W_x = CharLSTMStep.params['Wf', 'Wi', 'Wg', 'Wo'][n_nodes:] (x's rows) (n_vocab, 4 n_nodes)",
     "param W_y = CharLSTMStep.params['Wy'] (n_nodes, n_vocab)",
+    "not checked: h_prev (CharLSTMStep.train returns no gradient for it; given as zeros), c_prev",
     "gate order f, i, g, o (PyTorch's: i, f, g, o), a convention"])])
 def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_bound(capsys, path, cls, like, notes):
     status, out, err = check(capsys, path, cls, like)

@@ -350,6 +350,8 @@ def adapt(cls, spec, registered, name):
         del sources["optimizer"]
     notes = [modelled or f"built as {owner}({_arguments(sources)})", *left, *narrowed]
     unchecked, state, base, gate_order = [], None, Adapted, _UNSEARCHED
+    if modelled:
+        unchecked += [f"{k} ({owner}.train returns no gradient for it; given as zeros)" for k in cls._states]
     if sequence is not None:
         base, state, said, unchecked = _stepped(cls, spec, sequence, config, shapes)
         notes += said

@@ -47,8 +47,9 @@ def model_spec(spec, registered):
     name = MODELS.get(spec.name)
     found = [s for s in registered if s.name == name]
     if not found:
-        raise CannotAdapt(f"a model written as a training step (train(), no forward or backward) is checked "
-                          f"like {', '.join(sorted(set(MODELS.values())))} (--like LSTM), not like {spec.name}")
+        raise CannotAdapt(f"a model written as a training step (train(), no forward or backward) is checked as a "
+                          f"whole model, and only {', '.join(sorted(set(MODELS.values())))} (--like LSTM) is one "
+                          f"yet: none for {spec.name}")
     return found[0]
 
 
