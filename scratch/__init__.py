@@ -6,7 +6,7 @@ from .dense import FC, TimeFC
 from .embedding import Embedding
 from .gated import GRU, LSTM
 from .initializers import HeInitializer, SimpleInitializer, XavierInitializer
-from .language_model import CharLSTM
+from .language_model import CharGRU, CharLSTM
 from .losses import MSELoss, SoftmaxCrossEntropy, TimeSoftmaxCrossEntropy
 from .models import ScratchRNNClassifier, Sequential
 from .normalization import BatchNorm1d, LayerNorm
@@ -23,5 +23,5 @@ __all__ = [
     "SoftmaxCrossEntropy", "TimeSoftmaxCrossEntropy", "MSELoss",
     "SimpleInitializer", "XavierInitializer", "HeInitializer",
     "SGD", "Momentum", "AdaGrad", "RMSProp", "Adam",
-    "Sequential", "ScratchRNNClassifier", "CharLSTM",
+    "Sequential", "ScratchRNNClassifier", "CharLSTM", "CharGRU",
 ]

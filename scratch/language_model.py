@@ -1,32 +1,34 @@
-"""A character-level language model: one-hot characters -> LSTM -> TimeFC -> the softmax
-cross-entropy of the next character at every step, summed (as min-char-rnn and most
+"""Character-level language models: one-hot characters -> LSTM or GRU -> TimeFC -> the
+softmax cross-entropy of the next character at every step, summed (as min-char-rnn and most
 from-scratch character models sum it, rather than average it)."""
 import numpy as np
 
 from ._validate import as_array, expect_forward_done, expect_positive_int, expect_shape
 from .dense import TimeFC
-from .gated import LSTM
+from .gated import GRU, LSTM
 from .initializers import default_initializer
 from .losses import TimeSoftmaxCrossEntropy
 
 
-class CharLSTM:
-    """loss = sum over samples and steps of -sum(t * log softmax(h_t W_y + B_y)), h from an LSTM
-    starting at zero state.
+class _CharModel:
+    """loss = sum over samples and steps of -sum(t * log softmax(h_t W_y + B_y)), h from the
+    recurrent layer `rnn_class` starting at zero state.
 
     x: (batch, seq_len, n_vocab), one-hot characters (or rows of probabilities);
     targets: (batch, seq_len, n_vocab), the next characters, one-hot (or probabilities).
     forward(x, targets) -> the loss, a float; backward() fills `grads` and returns None:
     one-hot characters have no gradient to give.
-    params: the LSTM's "W_x" (n_vocab, 4 * n_nodes), "W_h", "B" (gates i, f, g, o, as
-    scratch.LSTM), and the output's "W_y" (n_nodes, n_vocab) and "B_y" (n_vocab,).
+    params: the recurrent layer's (under its own names) and the output's "W_y" (n_nodes,
+    n_vocab) and "B_y" (n_vocab,).
     """
+
+    rnn_class = None
 
     def __init__(self, n_vocab, n_nodes, initializer=None):
         initializer = default_initializer(initializer)
         self.n_vocab = expect_positive_int(self, "n_vocab", n_vocab)
         self.n_nodes = expect_positive_int(self, "n_nodes", n_nodes)
-        self.rnn = LSTM(self.n_vocab, self.n_nodes, initializer)
+        self.rnn = self.rnn_class(self.n_vocab, self.n_nodes, initializer)
         self.out = TimeFC(self.n_nodes, self.n_vocab, initializer)
         self.criterion = TimeSoftmaxCrossEntropy()
         # the layers' own arrays, written in place by them and by whoever sets params
@@ -53,3 +55,17 @@ class CharLSTM:
         dscores = self.criterion.backward() * self.cache
         self.rnn.backward(self.out.backward(dscores))
         return None
+
+
+class CharLSTM(_CharModel):
+    """The character model on scratch.LSTM: params W_x (n_vocab, 4 * n_nodes), W_h, B (gates
+    i, f, g, o), W_y, B_y."""
+
+    rnn_class = LSTM
+
+
+class CharGRU(_CharModel):
+    """The character model on scratch.GRU: params W_x (n_vocab, 3 * n_nodes), W_h, B, B_hn
+    (gates r, z, n, PyTorch's formulation), W_y, B_y."""
+
+    rnn_class = GRU

@@ -232,6 +232,9 @@ SPECS = (
     Spec("CharLSTM", scratch.CharLSTM, build=lambda c: scratch.CharLSTM(c["n_vocab"], c["n_nodes"], _init(c)),
          inputs={"x": OneHot(("batch", "seq_len", "n_vocab")), "targets": OneHot(("batch", "seq_len", "n_vocab"))},
          layer_dims=("n_vocab", "n_nodes"), twin=twins.CHAR_LSTM, loss=True),
+    Spec("CharGRU", scratch.CharGRU, build=lambda c: scratch.CharGRU(c["n_vocab"], c["n_nodes"], _init(c)),
+         inputs={"x": OneHot(("batch", "seq_len", "n_vocab")), "targets": OneHot(("batch", "seq_len", "n_vocab"))},
+         layer_dims=("n_vocab", "n_nodes"), twin=twins.CHAR_GRU, loss=True),
     # A container: FC -> Tanh -> FC, and Tanh first (a bad x then passes the first layer
     # and must be refused by the second, with every layer left as it was).
     Spec("Sequential", scratch.Sequential,

@@ -248,21 +248,30 @@ SEQUENTIAL_TANH_FIRST = Twin(
 )
 
 
-# A character model: nn.LSTM, then nn.Linear at every step, then the cross-entropy of the
-# one-hot next characters summed over samples and steps (nn.CrossEntropyLoss(reduction="sum")).
-def _char_model(module, config, x, targets):
-    scores = module["out"](module["rnn"](x)[0])
-    return nn.functional.cross_entropy(scores.reshape(-1, scores.shape[-1]), targets.reshape(-1, scores.shape[-1]),
-                                       reduction="sum")
+# A character model: a recurrent twin, then nn.Linear at every step, then the cross-entropy
+# of the one-hot next characters summed over samples and steps (reduction="sum").
+def char_model(rnn):
+    """The twin of a character model whose recurrent layer has the twin `rnn` (its
+    parameters under their own names beside W_y and B_y): one-hot x of n_vocab features."""
+    def sizes(c):
+        return {**c, "n_features": c["n_vocab"]}
+
+    def call(module, config, x, targets):
+        scores = module["out"](rnn.call(module["rnn"], sizes(config), x))
+        return nn.functional.cross_entropy(scores.reshape(-1, scores.shape[-1]),
+                                           targets.reshape(-1, scores.shape[-1]), reduction="sum")
+
+    def inner(f):
+        return lambda g: f({name[len("rnn."):]: v for name, v in g.items() if name.startswith("rnn.")})
+
+    return Twin(module=lambda c: nn.ModuleDict({"rnn": rnn.module(sizes(c)),
+                                                "out": nn.Linear(c["n_nodes"], c["n_vocab"])}),
+                load={**{f"rnn.{k}": f for k, f in rnn.load.items()},
+                      "out.weight": lambda p: p["W_y"].T, "out.bias": lambda p: p["B_y"]},
+                grads={**{k: inner(f) for k, f in rnn.grads.items()},
+                       "W_y": lambda g: g["out.weight"].T, "B_y": lambda g: g["out.bias"]},
+                call=call)
 
 
-CHAR_LSTM = Twin(
-    module=lambda c: nn.ModuleDict({"rnn": nn.LSTM(c["n_vocab"], c["n_nodes"], batch_first=True),
-                                    "out": nn.Linear(c["n_nodes"], c["n_vocab"])}),
-    load={**{f"rnn.{k}": f for k, f in LSTM.load.items()},
-          "out.weight": lambda p: p["W_y"].T, "out.bias": lambda p: p["B_y"]},
-    grads={**{k: (lambda g, f=f: f({name[len("rnn."):]: v for name, v in g.items() if name.startswith("rnn.")}))
-              for k, f in RNN.grads.items()},
-           "W_y": lambda g: g["out.weight"].T, "B_y": lambda g: g["out.bias"]},
-    call=_char_model,
-)
+CHAR_LSTM = char_model(LSTM)
+CHAR_GRU = char_model(GRU)
