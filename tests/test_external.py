@@ -122,8 +122,9 @@ def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypa
     (f"{FIXTURES}/stepping_cells.py:GateMatricesNoBiases", "LSTMCell", "GateMatricesNoBiases holds a weight per gate "
      "(Wf, Wu, Wc, Wo in parameters, each (n_nodes + n_features, n_nodes) on [h, x]), which are bound to "
      "LSTM-no-state's W_x (n_features, 4*n_nodes) and W_h (n_nodes, 4*n_nodes) only beside a bias per gate"),
-    (f"{FIXTURES}/training_steps.py:CharLSTMStep", "GRU", "a model written as a training step (train(), no forward "
-     "or backward) is checked as a whole model, and only CharLSTM (--like LSTM) is one yet: none for GRU"),
+    (f"{FIXTURES}/training_steps.py:CharLSTMStep", "FC", "a model written as a training step (train(), no forward "
+     "or backward) is checked as a whole character model, CharLSTM (--like LSTM) or CharGRU (--like GRU); there is "
+     "none for FC"),
     (f"{AS_WRITTEN}:Nope", "FC", "has no class named Nope; its classes: FC, RNN, SGD, Sigmoid"),
     (f"{FIXTURES}/missing.py:FC", "FC", "missing.py: no such Python file"),
     (f"{AS_WRITTEN}", "FC", "expected FILE.py:CLASS"),
@@ -234,7 +235,12 @@ TRAINING = FIXTURES / "training_steps.py"
     "param W_x = CharLSTMStep.params['Wf', 'Wi', 'Wg', 'Wo'][n_nodes:] (x's rows) (n_vocab, 4 n_nodes)",
     "param W_y = CharLSTMStep.params['Wy'] (n_nodes, n_vocab)",
     "not checked: h_prev (CharLSTMStep.train returns no gradient for it; given as zeros), c_prev",
-    "gate order f, i, g, o (PyTorch's: i, f, g, o), a convention"])])
+    "gate order f, i, g, o (PyTorch's: i, f, g, o), a convention"]), (TRAINING, "CharGRUStep", "GRU", [
+    "train(inputs, targets, h_prev, learning_rate) runs forward, backward, a gradient clip and an SGD step, so it is "
+    "checked like CharGRU (the GRU,", "param W_x = CharGRUStep.params['Wz', 'Wr', 'Wh'] (n_vocab, 3 n_nodes)",
+    "param W_h = CharGRUStep.params['Uz', 'Ur', 'Uh'] (n_nodes, 3 n_nodes)", "param B = CharGRUStep.params['bz', 'br', "
+    "'bh'] (3 n_nodes,)", "GRU formulation: the reset gate applied to h before W_h", "z weighs the candidate",
+    "gate order z, r, n (PyTorch's: r, z, n), a convention"])])
 def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_bound(capsys, path, cls, like, notes):
     status, out, err = check(capsys, path, cls, like)
     assert status == 0, out + err
@@ -266,7 +272,7 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("lstm_forward,lstm_backward_wrong", "LSTM", "param W_x"),
 ]] + [(STEPPING, "StepCellDropsCarry", "SimpleRNNCell", "param W_x"),
      (STEPPING, "GateMatricesCellXFirstDropsCarry", "LSTMCell", "param W_x"),
-     (TRAINING, "CharLSTMStepNoCarry", "LSTM", "param W_x")])
+     (TRAINING, "CharLSTMStepNoCarry", "LSTM", "param W_x"), (TRAINING, "CharGRUStepNoDirectPath", "GRU", "param W_x")])
 def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cls, like, wrong):
     status, out, _ = check(capsys, path, cls, like)
     assert status == 1

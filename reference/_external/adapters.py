@@ -314,7 +314,7 @@ def adapt(cls, spec, registered, name):
     owner, modelled = cls.__name__, None
     if training.is_training_step(cls):  # a whole model's train(): checked like CharLSTM
         spec = training.model_spec(spec, registered)
-        cls, modelled = training.wrapped(cls)
+        cls, modelled = training.wrapped(cls, spec)
     expect_methods(cls)
     # Whether every constructor argument can be filled is known from names alone, before
     # any value is drawn (that needs hypothesis for the spec's draws).
@@ -523,7 +523,7 @@ def _gate_rows(spec, config, shapes, cls, holders, renames, base=None):
     """(holders, the gate order their forward shows, or _UNSEARCHED): weights per gate read on
     [x, h] (h's rows last) where no gate order explains forward on [h, x] and one does on
     [x, h]; as they are otherwise."""
-    if not any(isinstance(h, GateBlocks) and h.rows for h in holders or ()):
+    if not any(isinstance(h, GateBlocks) and h.rows and not h.whole for h in holders or ()):
         return holders, _UNSEARCHED
     flipped = [dataclasses.replace(h, first="x") if isinstance(h, GateBlocks) and h.rows else h for h in holders]
 

@@ -22,7 +22,8 @@ from .._builtin.twins import GATE_ORDER
 from .probing import OwnForward
 
 GATES = {scratch.LSTM: GATE_ORDER["LSTM"], scratch.GRU: GATE_ORDER["GRU"],
-         scratch.LSTMCell: GATE_ORDER["LSTM"], scratch.GRUCell: GATE_ORDER["GRU"], scratch.CharLSTM: GATE_ORDER["LSTM"]}
+         scratch.LSTMCell: GATE_ORDER["LSTM"], scratch.GRUCell: GATE_ORDER["GRU"], scratch.CharLSTM: GATE_ORDER["LSTM"],
+         scratch.CharGRU: GATE_ORDER["GRU"]}
 
 
 def gate_names(spec):

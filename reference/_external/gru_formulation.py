@@ -26,7 +26,7 @@ from .._builtin import twins
 from .gates import find_order
 from .holders import find_holders
 
-SEQUENCE, CELL = scratch.GRU, scratch.GRUCell
+SEQUENCE, CELL, CHAR = scratch.GRU, scratch.GRUCell, scratch.CharGRU
 
 
 def _sigmoid(a):
@@ -66,10 +66,29 @@ class ResetBeforeGRUCell(ResetBeforeGRU):
         return self.step(x, h)
 
 
+class ResetBeforeCharGRU:
+    """The character model (scratch.CharGRU) on ResetBeforeGRU: forward(x, targets) -> the
+    softmax cross-entropy of h W_y + B_y, summed. A reference for forward only."""
+
+    def __init__(self, n_vocab, n_nodes, z_weighs):
+        self.rnn = ResetBeforeGRU(n_vocab, n_nodes, z_weighs)
+        self.params = {**self.rnn.params, "W_y": np.zeros((n_nodes, n_vocab)), "B_y": np.zeros(n_vocab)}
+
+    def forward(self, x, targets):
+        scores = self.rnn.forward(x) @ self.params["W_y"] + self.params["B_y"]
+        shifted = scores - scores.max(axis=-1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        return float(-(targets * log_p).sum())
+
+
 def variant(spec, z_weighs):
-    """The GRU (or GRUCell) spec without B_hn, for a layer of the reset-before formulation
-    whose z weighs `z_weighs`. Its class stays scratch's (whose gates, r, z, n, gates.py
-    names); its build is the NumPy reference, its twin computes the same in torch."""
+    """The GRU (GRUCell, CharGRU) spec without B_hn, for a layer of the reset-before
+    formulation whose z weighs `z_weighs`. Its class stays scratch's (whose gates, r, z, n,
+    gates.py names); its build is the NumPy reference, its twin computes the same in torch."""
+    if spec.cls is CHAR:
+        return dataclasses.replace(spec, name=f"{spec.name}-reset-before",
+                                   build=lambda c: ResetBeforeCharGRU(c["n_vocab"], c["n_nodes"], z_weighs),
+                                   twin=twins.char_model(twins.gru_reset_before(z_weighs)))
     reference, cell = (ResetBeforeGRUCell, True) if spec.cls is CELL else (ResetBeforeGRU, False)
     return dataclasses.replace(spec, name=f"{spec.name}-reset-before",
                                build=lambda c: reference(c["n_features"], c["n_nodes"], z_weighs),
@@ -93,14 +112,14 @@ def without_b_hn(spec):
     """The GRU (or GRUCell) spec without B_hn, in PyTorch's formulation with b_hn held at 0:
     for a layer that applies r after W_h, r * (h W_hn), and holds no b_hn."""
     build = spec.build
-    return dataclasses.replace(spec, name=f"{spec.name}-no-b_hn", build=lambda c: HiddenBiasZero(build(c)),
-                               twin=twins.GRU_CELL_NO_B_HN if spec.cls is CELL else twins.GRU_NO_B_HN)
+    twin = {CELL: twins.GRU_CELL_NO_B_HN, CHAR: twins.char_model(twins.GRU_NO_B_HN)}.get(spec.cls, twins.GRU_NO_B_HN)
+    return dataclasses.replace(spec, name=f"{spec.name}-no-b_hn", build=lambda c: HiddenBiasZero(build(c)), twin=twin)
 
 
 def lacks_only_b_hn(spec, layer, shapes, passed):
     """Whether `layer` holds every parameter of the GRU spec but B_hn, in one of the
     conventions holders.py knows."""
-    if spec.cls not in (SEQUENCE, CELL) or "B_hn" not in shapes:
+    if spec.cls not in (SEQUENCE, CELL, CHAR) or "B_hn" not in shapes:
         return False
     found, tried = find_holders(layer, shapes, passed)
     return found is None and any(set(shapes) - set(held) == {"B_hn"} for held in tried)

@@ -113,11 +113,13 @@ class GateBlocks:
     grads: str  # "gradients"
     rows: str = None  # "h" (W_h: each gate's first n_nodes rows) or "x" (W_x: the rest); None for a bias
     first: str = "h"  # what the weights multiply: [h, x] ("h", numpy-ml's) or [x, h] ("x": h's rows last)
+    whole: bool = False  # each block a matrix of its own, x's (W_z) or h's (U_z): no rows taken
 
     def where(self, owner):
         rows = {None: "", ("h", "h"): "[:n_nodes] (h's rows)", ("x", "h"): "[n_nodes:] (x's rows)",
                 ("h", "x"): "[n_features:] (h's rows)", ("x", "x"): "[:n_features] (x's rows)"}
-        return f"{owner}.{self.holder}[{', '.join(map(repr, self.keys))}]{rows[self.rows and (self.rows, self.first)]}"
+        taken = "" if self.whole else rows[self.rows and (self.rows, self.first)]
+        return f"{owner}.{self.holder}[{', '.join(map(repr, self.keys))}]{taken}"
 
     def grad_where(self, owner):
         return GateBlocks.where(dataclasses.replace(self, holder=self.grads), owner)
@@ -129,6 +131,8 @@ class GateBlocks:
             return None
         if self.rows is None:
             return [b.reshape(1, -1) for b in blocks]
+        if self.whole:
+            return blocks
         n_nodes = blocks[0].shape[1]  # h's rows: the first n_nodes of [h, x], the last of [x, h]
         h_rows = slice(None, n_nodes) if self.first == "h" else slice(len(blocks[0]) - n_nodes, None)
         x_rows = slice(n_nodes, None) if self.first == "h" else slice(None, len(blocks[0]) - n_nodes)
@@ -155,8 +159,10 @@ class GateBlocks:
 
 
 def by_gate_blocks(layer, shapes):
-    """{W_x, W_h, B: GateBlocks} for a layer holding a weight per gate on [h, x] and a bias
-    per gate in its parameters/gradients dicts (numpy-ml's LSTMCell), else {}."""
+    """{W_x, W_h, B: GateBlocks} for a layer holding a weight per gate and a bias per gate in
+    its parameters/gradients dicts, else {}: one weight per gate on [h, x] (numpy-ml's
+    LSTMCell: Wf, ... each (n_nodes + n_features, n_nodes)), or two, x's and h's (Wz with Uz,
+    (n_features, n_nodes) and (n_nodes, n_nodes)); the biases named b and the gate's letter."""
     if not {"W_x", "W_h", "B"} <= set(shapes):
         return {}
     (n_in, stacked), (n_nodes, _) = shapes["W_x"], shapes["W_h"]
@@ -164,14 +170,21 @@ def by_gate_blocks(layer, shapes):
         held = getattr(layer, holder, None)
         if not isinstance(held, dict) or not isinstance(getattr(layer, grads, None), dict):
             continue
-        weights = tuple(k for k, v in held.items() if isinstance(k, str) and k.startswith("W")
-                        and np.shape(v) == (n_nodes + n_in, n_nodes))
-        biases = tuple("b" + k[1:] for k in weights)
-        if len(weights) * n_nodes == stacked and len(weights) > 1 and all(
-                np.size(held.get(b)) == n_nodes for b in biases):
+
+        def gates(shape, partner=None):  # the keys W<gate> of that shape, with U<gate> where asked
+            return tuple(k for k, v in held.items() if isinstance(k, str) and k.startswith("W")
+                         and np.shape(v) == shape and np.size(held.get("b" + k[1:])) == n_nodes
+                         and (partner is None or np.shape(held.get("U" + k[1:])) == partner))
+        weights = gates((n_nodes + n_in, n_nodes))
+        separate = gates((n_in, n_nodes), partner=(n_nodes, n_nodes))
+        if len(weights) * n_nodes == stacked and len(weights) > 1:
             return {"W_x": GateBlocks("W_x", holder, weights, grads, "x"),
                     "W_h": GateBlocks("W_h", holder, weights, grads, "h"),
-                    "B": GateBlocks("B", holder, biases, grads)}
+                    "B": GateBlocks("B", holder, tuple("b" + k[1:] for k in weights), grads)}
+        if len(separate) * n_nodes == stacked and len(separate) > 1:
+            return {"W_x": GateBlocks("W_x", holder, separate, grads, "x", whole=True),
+                    "W_h": GateBlocks("W_h", holder, tuple("U" + k[1:] for k in separate), grads, "h", whole=True),
+                    "B": GateBlocks("B", holder, tuple("b" + k[1:] for k in separate), grads)}
     return {}
 
 

@@ -7,8 +7,8 @@ SGD step, and returns the loss first. Its inputs and targets are lists of one-ho
 (n_vocab, 1), one per step, its states columns (n_nodes, 1), and its weights, in a dict,
 multiply columns: W @ [h; x] + b, so each is (out, in), the transpose of this project's.
 
-`wrapped(cls)` makes a class with the project's loss contract around it, checked like
-CharLSTM: forward(x, targets) calls train with learning_rate=0 once per sample (the weights
+`wrapped(cls, model)` makes a class with the project's loss contract around it, checked like
+CharLSTM or CharGRU: forward(x, targets) calls train with learning_rate=0 once per sample (the weights
 stay as they were) and sums the losses; backward() calls it again with a learning rate of
 2**30 and reads each gradient from the step it took, (before - after) / 2**30, then puts the
 weights back. A power of two keeps the step exact up to the rounding of `after`, which the
@@ -32,7 +32,7 @@ HOLDERS = ("param", "params", "parameters", "weights")
 VOCAB = ("n_vocab", "vocab_size", "vocab", "str_size", "input_size", "n_chars", "char_size", "data_size")
 HIDDEN = ("n_nodes", "hidden_size", "hidden", "n_hidden", "hidden_dim", "n_h", "h_size")
 MODELS = {"LSTM": "CharLSTM", "LSTM-no-c0": "CharLSTM", "LSTM-no-state": "CharLSTM", "LSTMCell": "CharLSTM",
-          "CharLSTM": "CharLSTM"}
+          "CharLSTM": "CharLSTM", "GRU": "CharGRU", "GRU-no-h0": "CharGRU", "GRUCell": "CharGRU", "CharGRU": "CharGRU"}
 
 
 def is_training_step(cls):
@@ -43,19 +43,19 @@ def is_training_step(cls):
 
 def model_spec(spec, registered):
     """The registered spec of the whole model a training step of `spec`'s layer is checked
-    like (CharLSTM for an LSTM); CannotAdapt for any other."""
+    like (CharLSTM for an LSTM, CharGRU for a GRU); CannotAdapt for any other."""
     name = MODELS.get(spec.name)
     found = [s for s in registered if s.name == name]
     if not found:
         raise CannotAdapt(f"a model written as a training step (train(), no forward or backward) is checked as a "
-                          f"whole model, and only {', '.join(sorted(set(MODELS.values())))} (--like LSTM) is one "
-                          f"yet: none for {spec.name}")
+                          f"whole character model, CharLSTM (--like LSTM) or CharGRU (--like GRU); there is none "
+                          f"for {spec.name}")
     return found[0]
 
 
-def wrapped(cls):
-    """(a class with the loss contract around cls, what to say of it); CannotAdapt where
-    train's arguments or the constructor's cannot be filled."""
+def wrapped(cls, model):
+    """(a class with the loss contract around cls, what to say of it), for the spec `model`;
+    CannotAdapt where train's arguments or the constructor's cannot be filled."""
     owner = cls.__name__
     train = list(inspect.signature(cls.train).parameters.values())[1:]
     rate = [p.name for p in train if p.name in RATES]
@@ -67,8 +67,9 @@ def wrapped(cls):
     sizes = _constructor_sizes(cls)
     attributes = {"__init__": _init(cls, sizes), "_states": tuple(states), "_rate": rate[0]}
     said = (f"{owner} is a whole model written as a training step: train({', '.join(p.name for p in train)}) "
-            f"runs forward, backward, a gradient clip and an SGD step, so it is checked like CharLSTM (the "
-            f"LSTM, an output layer, the softmax cross-entropy summed over the steps): built as "
+            f"runs forward, backward, a gradient clip and an SGD step, so it is checked like {model.name} (the "
+            f"{model.name.removeprefix('Char')}, an output layer, the softmax cross-entropy summed over the steps): "
+            f"built as "
             f"{owner}({', '.join(f'{k}={v}' for k, v in sizes.items())}), called on one sample at a time as lists of "
             f"columns, {', '.join(states) or 'no state'} zeros; the loss from learning_rate=0, the gradients read "
             f"from the step it takes (its clip included); its 2-D weights, (out, in), seen transposed as params")
@@ -98,7 +99,7 @@ def _init(cls, sizes):
         held = [h for h in held if isinstance(h, dict) and h and all(isinstance(v, np.ndarray) for v in h.values())]
         if not held:
             raise CannotAdapt(f"{cls.__name__} holds its weights in no dict named {', '.join(HOLDERS)}")
-        self._held = held[0]
+        self._holder = next(k for k in HOLDERS if getattr(self.model, k, None) is held[0])
         self.params = {k: self._presented(v).copy() for k, v in self._held.items()}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self._samples = None
@@ -109,6 +110,11 @@ class TrainingStep:
     """The loss contract around a model's train(): see the module's docstring."""
 
     _states, _rate = (), "learning_rate"
+
+    @property
+    def _held(self):
+        """The model's own dict of weights (a property: messages listing arrays name params)."""
+        return getattr(self.model, self._holder)
 
     @staticmethod
     def _presented(value):
