@@ -601,3 +601,28 @@ def test_a_second_bias_added_to_the_same_pre_activation_must_have_the_first_ones
     assert ("[finite_differences, torch_twin] raised ValueError: StepCellStateBiasFirstSample.gradients['ba'] differs from StepCellStateBiasFirstSample.gradients['bx']: "
             "StepCellStateBiasFirstSample.parameters['ba'] and StepCellStateBiasFirstSample.parameters['bx'] are "
             "added to the same pre-activation, so their gradients must be equal") in out
+
+
+def test_a_whole_model_written_as_a_training_step_gets_no_advice_row_it_could_not_act_on(capsys):
+    # train() gets lists of columns made from copies of x and targets: no caller's array,
+    # list or NaN reaches it, so advice on them would be advice it cannot follow
+    for options in ((), ("--strict",)):
+        status, out, _ = check(capsys, TRAINING, "CharGRUStep", "GRU", options=options)
+        assert status == 0, out
+        assert "no advice row (input validation, the caller's arrays)" in out
+        assert not any(line.startswith("CharGRUStep advice") for line in out.splitlines())
+        assert row(out, "CharGRUStep contract")[-1] == "pass"
+
+
+def test_a_training_step_is_checked_from_a_notebook_as_from_the_command(capsys):
+    import importlib.util
+
+    loaded = importlib.util.spec_from_file_location("training_steps_nb", TRAINING)
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    right = reference.check(module.CharLSTMStep, like="LSTM", examples=5)
+    wrong = reference.check(module.CharLSTMStepNoCarry, like="LSTM", examples=5)
+    assert right.passed and "gate order f, i, g, o" in str(right)
+    assert not wrong.passed and "param W_x: backward disagrees" in str(wrong)
+    with pytest.raises(AssertionError):
+        wrong.raise_for_failure()

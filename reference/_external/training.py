@@ -72,7 +72,8 @@ def wrapped(cls, model):
             f"built as "
             f"{owner}({', '.join(f'{k}={v}' for k, v in sizes.items())}), called on one sample at a time as lists of "
             f"columns, {', '.join(states) or 'no state'} zeros; the loss from learning_rate=0, the gradients read "
-            f"from the step it takes (its clip included); its 2-D weights, (out, in), seen transposed as params")
+            f"from the step it takes (its clip included); its 2-D weights, (out, in), seen transposed as params; "
+            f"no advice row (input validation, the caller's arrays): train gets lists of columns made from copies")
     return type(owner, (TrainingStep,), attributes), said
 
 
