@@ -125,6 +125,9 @@ def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypa
     (f"{FIXTURES}/training_steps.py:CharLSTMStep", "FC", "a model written as a training step (train(), no forward "
      "or backward) is checked as a whole character model, CharLSTM (--like LSTM) or CharGRU (--like GRU); there is "
      "none for FC"),
+    (f"{FIXTURES}/training_steps.py:CharLSTMStepAdagrad", "LSTM", "CharLSTMStepAdagrad.train stepped Wf, bf, Wi, "
+     "bi, Wg, bg, Wo, bo, Wy, by differently on the same sample twice: its step keeps state (an optimizer's memory or "
+     "momentum), so it is not the gradient"),
     (f"{AS_WRITTEN}:Nope", "FC", "has no class named Nope; its classes: FC, RNN, SGD, Sigmoid"),
     (f"{FIXTURES}/missing.py:FC", "FC", "missing.py: no such Python file"),
     (f"{AS_WRITTEN}", "FC", "expected FILE.py:CLASS"),

@@ -336,6 +336,8 @@ def adapt(cls, spec, registered, name):
         spec, config, shapes, probe, passed = built_with_ints
         narrowed.append(f"{', '.join(pairs)} as one int for both axes ({owner}() raised {type(exc).__name__} for a "
                         f"pair per axis: {exc}): drawn equal on both axes")
+    if modelled:
+        training.expect_plain_sgd(probe, spec, config)
     sequence = stepping.sequence_spec(spec, probe, registered)
     if sequence is not None:  # a cell keeping its state itself: probed at the sequence's sizes
         config = probe_config(sequence)

@@ -24,7 +24,7 @@ import inspect
 
 import numpy as np
 
-from .construction import CannotAdapt
+from .construction import CannotAdapt, probe_inputs
 
 STEP = 2.0 ** 30
 RATES = ("learning_rate", "lr", "eta", "alpha", "step_size")
@@ -77,6 +77,23 @@ def wrapped(cls, model):
     return type(owner, (TrainingStep,), attributes), said
 
 
+def expect_plain_sgd(layer, spec, config):
+    """CannotAdapt if the wrapped model's train steps by more than its gradient (an optimizer
+    with state): tried once, on the probe's inputs; a call that raises is the checks' to report."""
+    args = probe_inputs(spec, config, np.random.default_rng(0))
+    try:
+        layer.forward(**args)
+        layer._expect_plain_sgd(layer._samples[0])
+    except StatefulStep as exc:
+        raise CannotAdapt(str(exc)) from None
+    except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
+        pass
+
+
+class StatefulStep(ValueError):
+    """train's step is not the gradient: it keeps an optimizer's state."""
+
+
 def _constructor_sizes(cls):
     """{the constructor's argument: "n_vocab" or "n_nodes"}, by name, else by position."""
     required = [p.name for p in inspect.signature(cls).parameters.values()
@@ -111,6 +128,7 @@ class TrainingStep:
     """The loss contract around a model's train(): see the module's docstring."""
 
     _states, _rate = (), "learning_rate"
+    _plain = False  # whether train's step was seen to be plain SGD (_expect_plain_sgd)
 
     @property
     def _held(self):
@@ -141,17 +159,36 @@ class TrainingStep:
         self._samples = samples  # only once train took them: a call that raised leaves the last good one
         return loss
 
+    def _gradient(self, sample):
+        """{key: the gradient train steps the weight by on one sample}, the weights put back."""
+        before = {k: v.copy() for k, v in self._held.items()}
+        self._step(sample, STEP)
+        read = {k: (before[k] - value) / STEP for k, value in self._held.items()}
+        for k, value in self._held.items():
+            value[...] = before[k]
+        return read
+
+    def _expect_plain_sgd(self, sample):
+        """ValueError unless two steps on one sample move the weights alike: an optimizer with
+        state (Adagrad's memory, momentum, Adam's moments) steps by more than the gradient."""
+        first, second = self._gradient(sample), self._gradient(sample)
+        moved = [k for k in first if not np.allclose(first[k], second[k], rtol=1e-9, atol=1e-12)]
+        if moved:
+            raise StatefulStep(f"{type(self).__name__}.train stepped {', '.join(moved)} differently on the same sample "
+                             f"twice: its step keeps state (an optimizer's memory or momentum), so it is not the "
+                             f"gradient; the checks read gradients from a plain SGD step only")
+
     def backward(self):
         if self._samples is None:
             raise RuntimeError(f"{type(self).__name__}: backward() before forward()")
         self._give()
-        before = {k: v.copy() for k, v in self._held.items()}
-        grads = {k: np.zeros_like(v) for k, v in before.items()}
+        if not self._plain:
+            self._expect_plain_sgd(self._samples[0])
+            self._plain = True
+        grads = {k: np.zeros_like(v) for k, v in self._held.items()}
         for sample in self._samples:
-            self._step(sample, STEP)
-            for k, value in self._held.items():
-                grads[k] += (before[k] - value) / STEP
-                value[...] = before[k]
+            for k, g in self._gradient(sample).items():
+                grads[k] += g
         for k, g in grads.items():
             self.grads[k][...] = self._presented(g)
         return None
