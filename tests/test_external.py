@@ -243,7 +243,12 @@ TRAINING = FIXTURES / "training_steps.py"
     "checked like CharGRU (the GRU,", "param W_x = CharGRUStep.params['Wz', 'Wr', 'Wh'] (n_vocab, 3 n_nodes)",
     "param W_h = CharGRUStep.params['Uz', 'Ur', 'Uh'] (n_nodes, 3 n_nodes)", "param B = CharGRUStep.params['bz', 'br', "
     "'bh'] (3 n_nodes,)", "GRU formulation: the reset gate applied to h before W_h", "z weighs the candidate",
-    "gate order z, r, n (PyTorch's: r, z, n), a convention"])])
+    "gate order z, r, n (PyTorch's: r, z, n), a convention"]), (TRAINING, "StackedCharLSTMStep", "LSTM", [
+    "train takes its inputs and targets as character indices (min-char-rnn's), given so",
+    "param W_x = StackedCharLSTMStep.params['W'][n_nodes:] (x's rows) (n_vocab, 4 n_nodes)",
+    "param W_h = StackedCharLSTMStep.params['W'][:n_nodes] (h's rows) (n_nodes, 4 n_nodes)",
+    "param B = StackedCharLSTMStep.params['b'] (4 n_nodes,)", "param W_y = StackedCharLSTMStep.params['V'] (n_nodes, "
+    "n_vocab)", "param B_y = StackedCharLSTMStep.params['c'] (1, n_vocab)", "gate order i, f, o, g (PyTorch's"])])
 def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_bound(capsys, path, cls, like, notes):
     status, out, err = check(capsys, path, cls, like)
     assert status == 0, out + err
@@ -275,7 +280,8 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
     ("lstm_forward,lstm_backward_wrong", "LSTM", "param W_x"),
 ]] + [(STEPPING, "StepCellDropsCarry", "SimpleRNNCell", "param W_x"),
      (STEPPING, "GateMatricesCellXFirstDropsCarry", "LSTMCell", "param W_x"),
-     (TRAINING, "CharLSTMStepNoCarry", "LSTM", "param W_x"), (TRAINING, "CharGRUStepNoDirectPath", "GRU", "param W_x")])
+     (TRAINING, "CharLSTMStepNoCarry", "LSTM", "param W_x"), (TRAINING, "CharGRUStepNoDirectPath", "GRU", "param W_x"),
+     (TRAINING, "StackedCharLSTMStepNoOutputBias", "LSTM", "param B_y")])
 def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cls, like, wrong):
     status, out, _ = check(capsys, path, cls, like)
     assert status == 1

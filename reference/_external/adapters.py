@@ -104,8 +104,9 @@ def find_bindings(layer, shapes, spec_name, passed):
     found, tried = find_holders(layer, shapes, passed)
     if found is not None:
         return [found[p] for p in shapes]
-    owner, attributes = type(layer).__name__, tried[0]
-    missing = [f"{p} (looked for {', '.join(attribute_names(p))})" for p in shapes if p not in attributes]
+    owner = type(layer).__name__
+    unfound = [p for p in shapes if not any(p in t for t in tried)] or [p for p in shapes if p not in tried[0]]
+    missing = [f"{p} (looked for {', '.join(attribute_names(p))})" for p in unfound]
     per_gate = gates.weights_per_gate(layer, shapes)
     if per_gate is not None:
         held, n = per_gate
@@ -336,8 +337,7 @@ def adapt(cls, spec, registered, name):
         spec, config, shapes, probe, passed = built_with_ints
         narrowed.append(f"{', '.join(pairs)} as one int for both axes ({owner}() raised {type(exc).__name__} for a "
                         f"pair per axis: {exc}): drawn equal on both axes")
-    if modelled:
-        training.expect_plain_sgd(probe, spec, config)
+    narrowed += training.probed(probe, spec, config) if modelled else []
     sequence = stepping.sequence_spec(spec, probe, registered)
     if sequence is not None:  # a cell keeping its state itself: probed at the sequence's sizes
         config = probe_config(sequence)

@@ -21,7 +21,7 @@ import numpy as np
 # numpy-ml's RNNCell names its weights after what they map: Wax from x to a (the state), Waa
 # from a to a, and bx is the input's bias (beside ba: biases.py).
 SYNONYMS = {"gamma": ("scale", "scaler"), "beta": ("shift", "intercept"), "W_x": ("Wax",), "W_h": ("Waa",),
-            "B": ("bx",)}
+            "B": ("bx",), "W_y": ("Why", "W_hy")}
 
 
 def attribute_names(param):
@@ -114,6 +114,7 @@ class GateBlocks:
     rows: str = None  # "h" (W_h: each gate's first n_nodes rows) or "x" (W_x: the rest); None for a bias
     first: str = "h"  # what the weights multiply: [h, x] ("h", numpy-ml's) or [x, h] ("x": h's rows last)
     whole: bool = False  # each block a matrix of its own, x's (W_z) or h's (U_z): no rows taken
+    gates: int = 1  # the gates side by side in each block (every gate's, in one weight on [h, x])
 
     def where(self, owner):
         rows = {None: "", ("h", "h"): "[:n_nodes] (h's rows)", ("x", "h"): "[n_nodes:] (x's rows)",
@@ -133,7 +134,7 @@ class GateBlocks:
             return [b.reshape(1, -1) for b in blocks]
         if self.whole:
             return blocks
-        n_nodes = blocks[0].shape[1]  # h's rows: the first n_nodes of [h, x], the last of [x, h]
+        n_nodes = blocks[0].shape[1] // self.gates  # h's rows: the first n_nodes of [h, x], the last of [x, h]
         h_rows = slice(None, n_nodes) if self.first == "h" else slice(len(blocks[0]) - n_nodes, None)
         x_rows = slice(n_nodes, None) if self.first == "h" else slice(None, len(blocks[0]) - n_nodes)
         return [b[h_rows if self.rows == "h" else x_rows] for b in blocks]
@@ -177,9 +178,14 @@ def by_gate_blocks(layer, shapes):
                          and (partner is None or np.shape(held.get("U" + k[1:])) == partner))
         weights = gates((n_nodes + n_in, n_nodes))
         separate = gates((n_in, n_nodes), partner=(n_nodes, n_nodes))
-        if len(weights) * n_nodes == stacked and len(weights) > 1:
-            return {"W_x": GateBlocks("W_x", holder, weights, grads, "x"),
-                    "W_h": GateBlocks("W_h", holder, weights, grads, "h"),
+        whole = [k for k, v in held.items() if isinstance(k, str) and k.startswith("W")
+                 and np.shape(v) == (n_nodes + n_in, stacked) and np.size(held.get("b" + k[1:])) == stacked]
+        if len(whole) == 1:  # one weight on [h, x] stacking every gate, and one bias
+            weights = tuple(whole)
+        if whole or (len(weights) * n_nodes == stacked and len(weights) > 1):
+            each = stacked // n_nodes // len(weights)
+            return {"W_x": GateBlocks("W_x", holder, weights, grads, "x", gates=each),
+                    "W_h": GateBlocks("W_h", holder, weights, grads, "h", gates=each),
                     "B": GateBlocks("B", holder, tuple("b" + k[1:] for k in weights), grads)}
         if len(separate) * n_nodes == stacked and len(separate) > 1:
             return {"W_x": GateBlocks("W_x", holder, separate, grads, "x", whole=True),
@@ -240,13 +246,29 @@ def find_holders(layer, shapes, passed):
     from the first convention that holds them all; else (None, what each one found)."""
     blocks = by_gate_blocks(layer, shapes)
     tried = [by_attribute(layer, shapes), by_position(layer, shapes, passed), by_key(layer, shapes),
-             blocks and {**by_key(layer, {p: s for p, s in shapes.items() if p not in blocks}), **blocks}]
+             blocks and _beside_blocks(layer, shapes, blocks)]
     if _holds_what_was_passed(layer, tried[1], passed):  # TimeEmbedding(W): self.W and params[0] are one array
         tried[:2] = tried[1::-1]
     for found in tried:
         if len(found) == len(shapes):
             return found, tried
     return None, tried
+
+
+def _beside_blocks(layer, shapes, blocks):
+    """`blocks` and the other parameters (a character model's output layer, W_y and B_y) from
+    the same dict: by key, else the one entry left of that shape (or number of elements)."""
+    found = {**by_key(layer, {p: s for p, s in shapes.items() if p not in blocks}), **blocks}
+    some = next(iter(blocks.values()))
+    held = getattr(layer, some.holder)
+    taken = {k for h in found.values() for k in (h.keys if isinstance(h, GateBlocks) else (h.key,))}
+    for param, shape in shapes.items():
+        free = [k for k, v in held.items() if k not in taken and isinstance(v, np.ndarray)]
+        fits = [k for k in free if held[k].shape == shape] or [k for k in free if held[k].size == np.prod(shape)]
+        if param not in found and len(fits) == 1:
+            found[param] = Item(param, some.holder, fits[0], some.grads)
+            taken.add(fits[0])
+    return found
 
 
 def _holds_what_was_passed(layer, found, passed):

@@ -4,7 +4,8 @@ Character models written from scratch (min-char-rnn and its descendants) often h
 forward or backward: one method, train(inputs, targets, h_prev, c_prev, learning_rate),
 runs the sequence forward, backpropagates through time, clips the gradients and takes an
 SGD step, and returns the loss first. Its inputs and targets are lists of one-hot columns
-(n_vocab, 1), one per step, its states columns (n_nodes, 1), and its weights, in a dict,
+(n_vocab, 1), or of character indices, one per step (`probed` finds which), its states
+columns (n_nodes, 1), and its weights, in a dict,
 multiply columns: W @ [h; x] + b, so each is (out, in), the transpose of this project's.
 
 `wrapped(cls, model)` makes a class with the project's loss contract around it, checked like
@@ -71,23 +72,36 @@ def wrapped(cls, model):
             f"{model.name.removeprefix('Char')}, an output layer, the softmax cross-entropy summed over the steps): "
             f"built as "
             f"{owner}({', '.join(f'{k}={v}' for k, v in sizes.items())}), called on one sample at a time as lists of "
-            f"columns, {', '.join(states) or 'no state'} zeros; the loss from learning_rate=0, the gradients read "
+            f"steps, {', '.join(states) or 'no state'} zeros; the loss from learning_rate=0, the gradients read "
             f"from the step it takes (its clip included); its 2-D weights, (out, in), seen transposed as params; "
-            f"no advice row (input validation, the caller's arrays): train gets lists of columns made from copies")
+            f"no advice row (input validation, the caller's arrays): train gets lists of steps made from copies")
     return type(owner, (TrainingStep,), attributes), said
 
 
-def expect_plain_sgd(layer, spec, config):
-    """CannotAdapt if the wrapped model's train steps by more than its gradient (an optimizer
-    with state): tried once, on the probe's inputs; a call that raises is the checks' to report."""
+# how train takes its inputs and targets: one-hot columns, or character indices (min-char-rnn's
+# xs[t][inputs[t]] = 1 and -log(ps[t][targets[t], 0])), tried in this order
+GIVEN = (("columns", "columns"), ("indices", "indices"), ("columns", "indices"))
+
+
+def probed(layer, spec, config):
+    """What to say of how the wrapped model takes its inputs (the first of GIVEN that train
+    accepts, set on its class); CannotAdapt if its step is not plain SGD (an optimizer with
+    state). Tried once, on the probe's inputs; where train raises each way, the checks report it."""
     args = probe_inputs(spec, config, np.random.default_rng(0))
-    try:
-        layer.forward(**args)
-        layer._expect_plain_sgd(layer._samples[0])
-    except StatefulStep as exc:
-        raise CannotAdapt(str(exc)) from None
-    except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
-        pass
+    for given in GIVEN:
+        type(layer)._given = given
+        try:
+            layer.forward(**args)
+            layer._expect_plain_sgd(layer._samples[0])
+        except StatefulStep as exc:
+            raise CannotAdapt(str(exc)) from None
+        except Exception:  # noqa: BLE001 - tried the next way; the checks report a failing call
+            continue
+        said = {("indices", "indices"): "its inputs and targets as character indices",
+                ("columns", "indices"): "its inputs as one-hot columns and its targets as character indices"}
+        return [f"train takes {said[given]} (min-char-rnn's), given so"] if given in said else []
+    type(layer)._given = GIVEN[0]
+    return []
 
 
 class StatefulStep(ValueError):
@@ -129,11 +143,17 @@ class TrainingStep:
 
     _states, _rate = (), "learning_rate"
     _plain = False  # whether train's step was seen to be plain SGD (_expect_plain_sgd)
+    _given = GIVEN[0]  # how train takes inputs and targets (probed)
 
     @property
     def _held(self):
         """The model's own dict of weights (a property: messages listing arrays name params)."""
         return getattr(self.model, self._holder)
+
+    @staticmethod
+    def _steps(rows, given):
+        """One sample's steps as train takes them: columns (n_vocab, 1) or indices (argmax)."""
+        return [int(np.argmax(step)) if given == "indices" else step.reshape(-1, 1) for step in rows]
 
     @staticmethod
     def _presented(value):
@@ -152,8 +172,7 @@ class TrainingStep:
 
     def forward(self, x, targets):
         x, targets = np.array(x, dtype=np.float64), np.array(targets, dtype=np.float64)  # copies: kept for backward
-        samples = [([step.reshape(-1, 1) for step in xs], [step.reshape(-1, 1) for step in ts])
-                   for xs, ts in zip(x, targets)]
+        samples = [(self._steps(xs, self._given[0]), self._steps(ts, self._given[1])) for xs, ts in zip(x, targets)]
         self._give()
         loss = sum(self._step(sample, 0.0) for sample in samples)
         self._samples = samples  # only once train took them: a call that raised leaves the last good one
