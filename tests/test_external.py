@@ -635,3 +635,10 @@ def test_a_training_step_is_checked_from_a_notebook_as_from_the_command(capsys):
     assert not wrong.passed and "param W_x: backward disagrees" in str(wrong)
     with pytest.raises(AssertionError):
         wrong.raise_for_failure()
+
+
+def test_a_training_step_whose_clip_cuts_the_gradient_fails_saying_so_not_as_a_bug_in_backward(capsys):
+    status, out, _ = check(capsys, TRAINING, "CharLSTMStepClippedAtOne", "LSTM")
+    assert status == 1
+    assert "raised ClippedStep: CharLSTMStepClippedAtOne.train clipped its gradients at +-1 on this example" in out
+    assert "a bug in backward" not in out and "hint:" not in out

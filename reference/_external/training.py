@@ -108,6 +108,10 @@ class StatefulStep(ValueError):
     """train's step is not the gradient: it keeps an optimizer's state."""
 
 
+class ClippedStep(ValueError):
+    """train's step is not the gradient: the gradient went beyond its clip."""
+
+
 def _constructor_sizes(cls):
     """{the constructor's argument: "n_vocab" or "n_nodes"}, by name, else by position."""
     required = [p.name for p in inspect.signature(cls).parameters.values()
@@ -179,13 +183,27 @@ class TrainingStep:
         return loss
 
     def _gradient(self, sample):
-        """{key: the gradient train steps the weight by on one sample}, the weights put back."""
+        """{key: the gradient train steps the weight by on one sample}, the weights put back;
+        ClippedStep where train clipped it."""
         before = {k: v.copy() for k, v in self._held.items()}
         self._step(sample, STEP)
         read = {k: (before[k] - value) / STEP for k, value in self._held.items()}
         for k, value in self._held.items():
             value[...] = before[k]
+        self._expect_unclipped(read)
         return read
+
+    def _expect_unclipped(self, read):
+        """ClippedStep if the largest element of the step sits exactly (to 1e-12) on a number of
+        two decimals (1, 0.25, 5, 10): what np.clip leaves where a gradient went beyond it. A
+        gradient read to float64 precision lands on one by a chance of about 1e-10."""
+        bound = max((float(np.max(np.abs(g), initial=0.0)) for g in read.values()), default=0.0)
+        if bound > 0 and abs(bound - round(bound, 2)) <= 1e-12 * bound:
+            at = [k for k, g in read.items() if np.any(np.isclose(np.abs(g), bound, rtol=1e-12, atol=0))]
+            raise ClippedStep(f"{type(self).__name__}.train clipped its gradients at +-{bound:g} on this example "
+                              f"({', '.join(at)} at exactly that size): a clipped gradient is not the gradient, so "
+                              f"it cannot be compared; check with a clip no gradient of these sizes reaches (5 "
+                              f"where weights are of order 1), or none")
 
     def _expect_plain_sgd(self, sample):
         """ValueError unless two steps on one sample move the weights alike: an optimizer with
