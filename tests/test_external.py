@@ -642,3 +642,17 @@ def test_a_training_step_whose_clip_cuts_the_gradient_fails_saying_so_not_as_a_b
     assert status == 1
     assert "raised ClippedStep: CharLSTMStepClippedAtOne.train clipped its gradients at +-1 on this example" in out
     assert "a bug in backward" not in out and "hint:" not in out
+
+
+def test_a_training_steps_optional_states_are_given_as_zeros_not_carried_from_the_last_call(capsys):
+    status, out, _ = check(capsys, TRAINING, "CharLSTMStepCarriesState", "LSTM")
+    assert status == 0, out
+    assert "not checked: h_prev (CharLSTMStepCarriesState.train returns no gradient for it; given as zeros), c_prev" in out
+
+
+def test_sizes_restrict_the_whole_models_draws_when_checked_like_its_layer(capsys):
+    # --like LSTM checks a training step like CharLSTM: the restriction is of CharLSTM's sizes
+    status, out, _ = check(capsys, TRAINING, "CharLSTMStepNoCarry", "LSTM", options=("--sizes", "n_vocab=3:3"))
+    assert status == 1
+    assert "draws restricted (--fix, --sizes): n_vocab from 3 to 3" in out
+    assert "smallest failing example found: n_vocab=3," in out

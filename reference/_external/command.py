@@ -284,6 +284,8 @@ def _check_class(cls, like, n_examples, seed_value, name, rerun, jobs=1, strict=
     by_name = {s.name: s for s in specs}
     if like not in by_name:
         raise CannotAdapt(f"--like {like}: no such spec; the project's and the built-in specs: {', '.join(by_name)}")
+    if not isinstance(cls, tuple) and training.is_training_step(cls):  # a whole model: its spec is restricted
+        like = training.model_spec(by_name[like], specs).name
     if fixed or ranges:  # the spec and its variants (SimpleRNN-no-h0) draw the same sizes
         try:
             restrict.restricted(by_name[like], fixed, ranges)

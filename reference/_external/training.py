@@ -13,13 +13,14 @@ CharLSTM or CharGRU: forward(x, targets) calls train with learning_rate=0 once p
 stay as they were) and sums the losses; backward() calls it again with a learning rate of
 2**30 and reads each gradient from the step it took, (before - after) / 2**30, then puts the
 weights back. A power of two keeps the step exact up to the rounding of `after`, which the
-division brings to below 1e-25 of a weight, so the gradients are read to float64 precision.
+division brings to within about 1e-24 of a weight, so the gradients are read to float64 precision.
 The initial states are zeros (train returns no gradient for them). The clip is part of what
 is checked: an element clipped shows as a gradient that differs.
 
-The weights are presented in the project's layout, under the model's own keys: every 2-D
-weight transposed (a view), biases as they are. holders.py then binds them as it binds
-numpy-ml's weights per gate.
+The weights are presented in the project's layout, under the model's own keys, as `params`
+(copies, put into the model's own arrays before every call): every 2-D array transposed, a
+(n, 1) bias so becoming (1, n). holders.py then binds them as it binds numpy-ml's weights
+per gate, and the output layer beside them.
 """
 import inspect
 
@@ -64,7 +65,8 @@ def wrapped(cls, model):
     if not rate or len(positional) < 2:
         raise CannotAdapt(f"{owner}.train({', '.join(p.name for p in train)}) is read as train(inputs, targets, "
                           f"states..., learning_rate), with the learning rate named {' or '.join(RATES)}")
-    states = [p.name for p in positional[2:] if p.default is p.empty]
+    # zeros for every state, also one defaulting to None (which would carry the last call's)
+    states = [p.name for p in positional[2:] if p.default is p.empty or p.default is None]
     sizes = _constructor_sizes(cls)
     attributes = {"__init__": _init(cls, sizes), "_states": tuple(states), "_rate": rate[0]}
     said = (f"{owner} is a whole model written as a training step: train({', '.join(p.name for p in train)}) "
@@ -92,7 +94,7 @@ def probed(layer, spec, config):
         type(layer)._given = given
         try:
             layer.forward(**args)
-            layer._expect_plain_sgd(layer._samples[0])
+            layer._expect_plain_sgd(layer._samples[0], clip_seen=False)  # the model's own weights: 0s are common
         except StatefulStep as exc:
             raise CannotAdapt(str(exc)) from None
         except Exception:  # noqa: BLE001 - tried the next way; the checks report a failing call
@@ -182,15 +184,16 @@ class TrainingStep:
         self._samples = samples  # only once train took them: a call that raised leaves the last good one
         return loss
 
-    def _gradient(self, sample):
+    def _gradient(self, sample, clip_seen=True):
         """{key: the gradient train steps the weight by on one sample}, the weights put back;
-        ClippedStep where train clipped it."""
+        ClippedStep where train clipped it (unless not clip_seen)."""
         before = {k: v.copy() for k, v in self._held.items()}
         self._step(sample, STEP)
         read = {k: (before[k] - value) / STEP for k, value in self._held.items()}
         for k, value in self._held.items():
             value[...] = before[k]
-        self._expect_unclipped(read)
+        if clip_seen:
+            self._expect_unclipped(read)
         return read
 
     def _expect_unclipped(self, read):
@@ -205,10 +208,10 @@ class TrainingStep:
                               f"it cannot be compared; check with a clip no gradient of these sizes reaches (5 "
                               f"where weights are of order 1), or none")
 
-    def _expect_plain_sgd(self, sample):
-        """ValueError unless two steps on one sample move the weights alike: an optimizer with
+    def _expect_plain_sgd(self, sample, clip_seen=True):
+        """StatefulStep unless two steps on one sample move the weights alike: an optimizer with
         state (Adagrad's memory, momentum, Adam's moments) steps by more than the gradient."""
-        first, second = self._gradient(sample), self._gradient(sample)
+        first, second = self._gradient(sample, clip_seen), self._gradient(sample, clip_seen)
         moved = [k for k in first if not np.allclose(first[k], second[k], rtol=1e-9, atol=1e-12)]
         if moved:
             raise StatefulStep(f"{type(self).__name__}.train stepped {', '.join(moved)} differently on the same sample "
