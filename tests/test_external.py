@@ -248,7 +248,10 @@ TRAINING = FIXTURES / "training_steps.py"
     "param W_x = StackedCharLSTMStep.params['W'][n_nodes:] (x's rows) (n_vocab, 4 n_nodes)",
     "param W_h = StackedCharLSTMStep.params['W'][:n_nodes] (h's rows) (n_nodes, 4 n_nodes)",
     "param B = StackedCharLSTMStep.params['b'] (4 n_nodes,)", "param W_y = StackedCharLSTMStep.params['V'] (n_nodes, "
-    "n_vocab)", "param B_y = StackedCharLSTMStep.params['c'] (1, n_vocab)", "gate order i, f, o, g (PyTorch's"])])
+    "n_vocab)", "param B_y = StackedCharLSTMStep.params['c'] (1, n_vocab)", "gate order i, f, o, g (PyTorch's"]),
+    (TRAINING, "CharLSTMStepAveraged", "LSTM", [
+        "train averages its loss over the steps (CharLSTM and CharGRU sum it, as nn.CrossEntropyLoss's "
+        "reduction='sum'): its loss and gradients are multiplied by each sample's seq_len before they are compared"])])
 def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_bound(capsys, path, cls, like, notes):
     status, out, err = check(capsys, path, cls, like)
     assert status == 0, out + err
@@ -281,7 +284,8 @@ def test_layers_in_other_styles_that_are_right_exit_0_and_say_how_they_were_boun
 ]] + [(STEPPING, "StepCellDropsCarry", "SimpleRNNCell", "param W_x"),
      (STEPPING, "GateMatricesCellXFirstDropsCarry", "LSTMCell", "param W_x"),
      (TRAINING, "CharLSTMStepNoCarry", "LSTM", "param W_x"), (TRAINING, "CharGRUStepNoDirectPath", "GRU", "param W_x"),
-     (TRAINING, "StackedCharLSTMStepNoOutputBias", "LSTM", "param B_y")])
+     (TRAINING, "StackedCharLSTMStepNoOutputBias", "LSTM", "param B_y"),
+     (TRAINING, "CharLSTMStepAveragedLossOnly", "LSTM", "param W_x")])
 def test_layers_in_other_styles_with_a_mistake_exit_1_naming_it(capsys, path, cls, like, wrong):
     status, out, _ = check(capsys, path, cls, like)
     assert status == 1

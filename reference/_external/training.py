@@ -101,9 +101,38 @@ def probed(layer, spec, config):
             continue
         said = {("indices", "indices"): "its inputs and targets as character indices",
                 ("columns", "indices"): "its inputs as one-hot columns and its targets as character indices"}
-        return [f"train takes {said[given]} (min-char-rnn's), given so"] if given in said else []
+        notes = [f"train takes {said[given]} (min-char-rnn's), given so"] if given in said else []
+        type(layer)._averages = _averages_over_steps(layer, config)
+        return notes + ([AVERAGED] if type(layer)._averages else [])
     type(layer)._given = GIVEN[0]
     return []
+
+
+AVERAGED = ("train averages its loss over the steps (CharLSTM and CharGRU sum it, as nn.CrossEntropyLoss's "
+            "reduction='sum'): its loss and gradients are multiplied by each sample's seq_len before they are "
+            "compared, a convention")
+
+
+def _averages_over_steps(layer, config):
+    """Whether train's loss is the mean over the steps rather than the sum: with every weight
+    0, any LSTM or GRU keeps h = 0 and predicts the uniform distribution, so each step's loss
+    is log(n_vocab), and seq_len steps sum to seq_len * log(n_vocab)."""
+    n_vocab, seq_len = config["n_vocab"], config["seq_len"]
+    if n_vocab < 2 or seq_len < 2:
+        return False
+    kept = {k: v.copy() for k, v in layer._held.items()}
+    try:
+        for value in layer._held.values():
+            value[...] = 0.0
+        characters = np.zeros((seq_len, n_vocab))
+        characters[:, 0] = 1.0
+        sample = (layer._steps(characters, layer._given[0]), layer._steps(characters, layer._given[1]))
+        return bool(np.isclose(layer._step(sample, 0.0), np.log(n_vocab), rtol=1e-9, atol=0))
+    except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
+        return False
+    finally:
+        for k, value in layer._held.items():
+            value[...] = kept[k]
 
 
 class StatefulStep(ValueError):
@@ -150,6 +179,7 @@ class TrainingStep:
     _states, _rate = (), "learning_rate"
     _plain = False  # whether train's step was seen to be plain SGD (_expect_plain_sgd)
     _given = GIVEN[0]  # how train takes inputs and targets (probed)
+    _averages = False  # whether train's loss is the mean over the steps (probed)
 
     @property
     def _held(self):
@@ -171,10 +201,14 @@ class TrainingStep:
             self._held[k][...] = self._presented(value)
 
     def _step(self, sample, rate):
+        """train on one sample: its loss (summed over the steps, where train averages it)."""
         inputs, targets = sample
         zeros = {k: np.zeros((self.n_nodes, 1)) for k in self._states}
         returned = self.model.train(inputs, targets, **zeros, **{self._rate: rate})
-        return float(np.sum(returned[0] if isinstance(returned, tuple) else returned))
+        return float(np.sum(returned[0] if isinstance(returned, tuple) else returned)) * self._scale(sample)
+
+    def _scale(self, sample):
+        return len(sample[0]) if self._averages else 1
 
     def forward(self, x, targets):
         x, targets = np.array(x, dtype=np.float64), np.array(targets, dtype=np.float64)  # copies: kept for backward
@@ -189,7 +223,7 @@ class TrainingStep:
         ClippedStep where train clipped it (unless not clip_seen)."""
         before = {k: v.copy() for k, v in self._held.items()}
         self._step(sample, STEP)
-        read = {k: (before[k] - value) / STEP for k, value in self._held.items()}
+        read = {k: (before[k] - value) / STEP * self._scale(sample) for k, value in self._held.items()}
         for k, value in self._held.items():
             value[...] = before[k]
         if clip_seen:
