@@ -128,6 +128,8 @@ def test_the_users_file_class_and_objects_are_left_as_they_were(capsys, monkeypa
     (f"{FIXTURES}/training_steps.py:CharLSTMStepAdagrad", "LSTM", "CharLSTMStepAdagrad.train stepped Wf, bf, Wi, "
      "bi, Wg, bg, Wo, bo, Wy, by differently on the same sample twice: its step keeps state (an optimizer's memory or "
      "momentum), so it is not the gradient"),
+    (f"{FIXTURES}/training_steps.py:CharLSTMStepAdam", "LSTM", "CharLSTMStepAdam.train stepped Wf, bf, Wi, bi, Wg, "
+     "bg, Wo, bo, Wy, by differently on the same sample twice: its step keeps state"),
     (f"{AS_WRITTEN}:Nope", "FC", "has no class named Nope; its classes: FC, RNN, SGD, Sigmoid"),
     (f"{FIXTURES}/missing.py:FC", "FC", "missing.py: no such Python file"),
     (f"{AS_WRITTEN}", "FC", "expected FILE.py:CLASS"),
@@ -249,6 +251,8 @@ TRAINING = FIXTURES / "training_steps.py"
     "param W_h = StackedCharLSTMStep.params['W'][:n_nodes] (h's rows) (n_nodes, 4 n_nodes)",
     "param B = StackedCharLSTMStep.params['b'] (4 n_nodes,)", "param W_y = StackedCharLSTMStep.params['V'] (n_nodes, "
     "n_vocab)", "param B_y = StackedCharLSTMStep.params['c'] (1, n_vocab)", "gate order i, f, o, g (PyTorch's"]),
+    (TRAINING, "CharLSTMStepIndexInputs", "LSTM", [
+        "train takes its inputs as character indices and its targets as one-hot columns (min-char-rnn's), given so"]),
     (TRAINING, "CharLSTMStepAveraged", "LSTM", [
         "train averages its loss over the steps (CharLSTM and CharGRU sum it, as nn.CrossEntropyLoss's "
         "reduction='sum'): its loss and gradients are multiplied by each sample's seq_len before they are compared"])])
@@ -641,11 +645,26 @@ def test_a_training_step_is_checked_from_a_notebook_as_from_the_command(capsys):
         wrong.raise_for_failure()
 
 
-def test_a_training_step_whose_clip_cuts_the_gradient_fails_saying_so_not_as_a_bug_in_backward(capsys):
-    status, out, _ = check(capsys, TRAINING, "CharLSTMStepClippedAtOne", "LSTM")
+@pytest.mark.parametrize("cls, bound", [("CharLSTMStepClippedAtOne", "1"), ("CharLSTMStepClipsOutputOnly", "0.1")])
+def test_a_training_step_whose_clip_cuts_the_gradient_fails_saying_so_not_as_a_bug_in_backward(capsys, cls, bound):
+    status, out, _ = check(capsys, TRAINING, cls, "LSTM")
     assert status == 1
-    assert "raised ClippedStep: CharLSTMStepClippedAtOne.train clipped its gradients at +-1 on this example" in out
+    assert f"raised ClippedStep: {cls}.train clipped its gradients at +-{bound} on this example" in out
     assert "a bug in backward" not in out and "hint:" not in out
+
+
+@pytest.mark.parametrize("cls, like, options, said", [
+    ("CharLSTMStepAveraged", "LSTM", ("--sizes", "seq_len=1:4"), "train averages its loss over the steps"),
+    ("CharLSTMStep", "LSTM", ("--sizes", "n_vocab=1:4"), "gate order f, i, g, o"),  # one character tells nothing
+    # 4 n_nodes = n_vocab: W_y and B_y end in as many columns as the stacked gates, and are not gates
+    ("CharLSTMStep", "LSTM", ("--fix", "n_vocab=8", "--fix", "n_nodes=2"), "gate order f, i, g, o"),
+    ("CharGRUStep", "GRU", ("--fix", "n_vocab=6", "--fix", "n_nodes=2"), "gate order z, r, n"),
+    ("StackedCharLSTMStep", "LSTM", ("--fix", "n_nodes=1"), "param W_y = StackedCharLSTMStep.params['V']"),
+])
+def test_a_training_steps_conventions_are_found_at_restricted_sizes_too(capsys, cls, like, options, said):
+    status, out, _ = check(capsys, TRAINING, cls, like, options=options)
+    assert status == 0, out
+    assert said in out
 
 
 def test_a_training_steps_optional_states_are_given_as_zeros_not_carried_from_the_last_call(capsys):

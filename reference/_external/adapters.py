@@ -324,6 +324,7 @@ def adapt(cls, spec, registered, name):
         constructor_args(cls, dict.fromkeys([*spec.dim_names, *spec.draws, "seed", "rng"]), RecordingOptimizer(),
                          dict.fromkeys(names))
     config = probe_config(spec)
+    config = training.probe_sizes(spec, config) if modelled else config
     shapes = param_shapes(spec, config)
     _, _, sources, _ = constructor_args(cls, config, RecordingOptimizer(), shapes)
     left, narrowed = [], []

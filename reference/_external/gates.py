@@ -67,9 +67,12 @@ class Reorder:
 IDENTITY = Reorder()
 
 
+STACKED = ("W_x", "W_h", "B")  # what a gated layer stacks its gates in (a character model's W_y, B_y: not)
+
+
 def gated_params(shapes, n_gates, n_nodes):
     """The parameters whose last axis holds every gate's block (n_gates * n_nodes columns)."""
-    return [p for p, shape in shapes.items() if shape and shape[-1] == n_gates * n_nodes]
+    return [p for p, shape in shapes.items() if p in STACKED and shape and shape[-1] == n_gates * n_nodes]
 
 
 def find_order(spec, config, shapes, build_with, rng_seed=0):

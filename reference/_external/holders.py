@@ -180,8 +180,8 @@ def by_gate_blocks(layer, shapes):
         separate = gates((n_in, n_nodes), partner=(n_nodes, n_nodes))
         whole = [k for k, v in held.items() if isinstance(k, str) and k.startswith("W")
                  and np.shape(v) == (n_nodes + n_in, stacked) and np.size(held.get("b" + k[1:])) == stacked]
-        if len(whole) == 1:  # one weight on [h, x] stacking every gate, and one bias
-            weights = tuple(whole)
+        whole = whole if len(whole) == 1 else []  # one weight on [h, x] stacking every gate, and one bias
+        weights = tuple(whole) or weights
         if whole or (len(weights) * n_nodes == stacked and len(weights) > 1):
             each = stacked // n_nodes // len(weights)
             return {"W_x": GateBlocks("W_x", holder, weights, grads, "x", gates=each),
@@ -265,6 +265,8 @@ def _beside_blocks(layer, shapes, blocks):
     for param, shape in shapes.items():
         free = [k for k, v in held.items() if k not in taken and isinstance(v, np.ndarray)]
         fits = [k for k in free if held[k].shape == shape] or [k for k in free if held[k].size == np.prod(shape)]
+        if len(fits) > 1:  # a weight and a bias of one shape (n_nodes = 1): W_y's name is upper case, B_y's not
+            fits = [k for k in fits if str(k)[:1].isupper() == param.startswith("W")] or fits
         if param not in found and len(fits) == 1:
             found[param] = Item(param, some.holder, fits[0], some.grads)
             taken.add(fits[0])

@@ -22,11 +22,12 @@ The weights are presented in the project's layout, under the model's own keys, a
 (n, 1) bias so becoming (1, n). holders.py then binds them as it binds numpy-ml's weights
 per gate, and the output layer beside them.
 """
+import dataclasses
 import inspect
 
 import numpy as np
 
-from .construction import CannotAdapt, probe_inputs
+from .construction import CannotAdapt, probe_config, probe_inputs
 
 STEP = 2.0 ** 30
 RATES = ("learning_rate", "lr", "eta", "alpha", "step_size")
@@ -82,54 +83,83 @@ def wrapped(cls, model):
 
 # how train takes its inputs and targets: one-hot columns, or character indices (min-char-rnn's
 # xs[t][inputs[t]] = 1 and -log(ps[t][targets[t], 0])), tried in this order
-GIVEN = (("columns", "columns"), ("indices", "indices"), ("columns", "indices"))
-
-
-def probed(layer, spec, config):
-    """What to say of how the wrapped model takes its inputs (the first of GIVEN that train
-    accepts, set on its class); CannotAdapt if its step is not plain SGD (an optimizer with
-    state). Tried once, on the probe's inputs; where train raises each way, the checks report it."""
-    args = probe_inputs(spec, config, np.random.default_rng(0))
-    for given in GIVEN:
-        type(layer)._given = given
-        try:
-            layer.forward(**args)
-            layer._expect_plain_sgd(layer._samples[0], clip_seen=False)  # the model's own weights: 0s are common
-        except StatefulStep as exc:
-            raise CannotAdapt(str(exc)) from None
-        except Exception:  # noqa: BLE001 - tried the next way; the checks report a failing call
-            continue
-        said = {("indices", "indices"): "its inputs and targets as character indices",
-                ("columns", "indices"): "its inputs as one-hot columns and its targets as character indices"}
-        notes = [f"train takes {said[given]} (min-char-rnn's), given so"] if given in said else []
-        type(layer)._averages = _averages_over_steps(layer, config)
-        return notes + ([AVERAGED] if type(layer)._averages else [])
-    type(layer)._given = GIVEN[0]
-    return []
-
-
+GIVEN = (("columns", "columns"), ("indices", "indices"), ("columns", "indices"), ("indices", "columns"))
+SAID = {("indices", "indices"): "its inputs and targets as character indices",
+        ("columns", "indices"): "its inputs as one-hot columns and its targets as character indices",
+        ("indices", "columns"): "its inputs as character indices and its targets as one-hot columns"}
 AVERAGED = ("train averages its loss over the steps (CharLSTM and CharGRU sum it, as nn.CrossEntropyLoss's "
             "reduction='sum'): its loss and gradients are multiplied by each sample's seq_len before they are "
             "compared, a convention")
 
 
-def _averages_over_steps(layer, config):
-    """Whether train's loss is the mean over the steps rather than the sum: with every weight
-    0, any LSTM or GRU keeps h = 0 and predicts the uniform distribution, so each step's loss
-    is log(n_vocab), and seq_len steps sum to seq_len * log(n_vocab)."""
-    n_vocab, seq_len = config["n_vocab"], config["seq_len"]
-    if n_vocab < 2 or seq_len < 2:
-        return False
+def probe_sizes(spec, config):
+    """config, or one with n_vocab and seq_len of 2 or more where the draws allow it (restricted
+    from the command line to start at 1): one character, or one step, tells no convention apart."""
+    if config.get("n_vocab", 2) >= 2 and config.get("seq_len", 2) >= 2:
+        return config
+    assume = spec.assume
+    wider = dataclasses.replace(spec, assume=lambda c: (assume is None or assume(c)) and c.get("n_vocab", 2) >= 2
+                                and c.get("seq_len", 2) >= 2)
+    found = probe_config(wider)
+    return found if found.get("n_vocab", 2) >= 2 and found.get("seq_len", 2) >= 2 else config
+
+
+def probed(layer, spec, config):
+    """What to say of how the wrapped model takes its inputs and adds up its loss, set on its
+    class: the first way of GIVEN whose train runs and, with the weights set as _reduction
+    sets them, gives the loss of a sum or a mean over the steps (else the first that ran).
+    CannotAdapt if its step is not plain SGD (an optimizer with state). Tried once, on the
+    probe's inputs; where train raises each way, the checks report it."""
+    args = probe_inputs(spec, config, np.random.default_rng(0))
+    ran = []
+    for given in GIVEN:
+        type(layer)._given = given
+        try:
+            layer.forward(**args)
+            layer._expect_plain_sgd(layer._samples, clip_seen=False)  # the model's own weights: 0s are common
+        except StatefulStep as exc:
+            raise CannotAdapt(str(exc)) from None
+        except Exception:  # noqa: BLE001 - tried the next way; the checks report a failing call
+            continue
+        ran.append(given)
+        reduction = _reduction(layer, config["n_vocab"])
+        if reduction is not None:
+            type(layer)._averages = reduction == "mean"
+            return _given_said(given) + ([AVERAGED] if reduction == "mean" else [])
+    type(layer)._given = (ran or GIVEN)[0]
+    return _given_said(type(layer)._given)
+
+
+def _given_said(given):
+    return [f"train takes {SAID[given]} (min-char-rnn's), given so"] if given in SAID else []
+
+
+def _reduction(layer, n_vocab, seq_len=3):
+    """"sum" or "mean": how train's loss adds up seq_len steps, or None for neither (inputs or
+    targets given in a way train reads otherwise; a loss of another kind). With every weight 0
+    but the output bias (the one array of n_vocab elements, given values), any LSTM or GRU
+    keeps h = 0 and predicts softmax(bias) at every step, so the loss is known exactly."""
+    if n_vocab < 2:
+        return None
     kept = {k: v.copy() for k, v in layer._held.items()}
     try:
         for value in layer._held.values():
             value[...] = 0.0
-        characters = np.zeros((seq_len, n_vocab))
-        characters[:, 0] = 1.0
-        sample = (layer._steps(characters, layer._given[0]), layer._steps(characters, layer._given[1]))
-        return bool(np.isclose(layer._step(sample, 0.0), np.log(n_vocab), rtol=1e-9, atol=0))
+        logits = np.zeros(n_vocab)
+        biases = [v for v in layer._held.values() if v.size == n_vocab and max(v.shape) == n_vocab]
+        if len(biases) == 1:
+            logits = np.linspace(-1.0, 0.5, n_vocab)
+            biases[0][...] = logits.reshape(biases[0].shape)
+        log_p = logits - np.log(np.exp(logits).sum())
+        inputs, targets = np.eye(n_vocab)[np.arange(seq_len) % n_vocab], np.eye(n_vocab)[(np.arange(seq_len) + 1) % n_vocab]
+        loss = layer._step((layer._steps(inputs, layer._given[0]), layer._steps(targets, layer._given[1])), 0.0)
+        summed = -float(np.sum(targets @ log_p))
+        for reduction, expected in (("sum", summed), ("mean", summed / seq_len)):
+            if np.isclose(loss, expected, rtol=1e-9, atol=0):
+                return reduction
+        return None
     except Exception:  # noqa: BLE001 - the checks report a failing call with its sizes
-        return False
+        return None
     finally:
         for k, value in layer._held.items():
             value[...] = kept[k]
@@ -231,21 +261,27 @@ class TrainingStep:
         return read
 
     def _expect_unclipped(self, read):
-        """ClippedStep if the largest element of the step sits exactly (to 1e-12) on a number of
-        two decimals (1, 0.25, 5, 10): what np.clip leaves where a gradient went beyond it. A
-        gradient read to float64 precision lands on one by a chance of about 1e-10."""
-        bound = max((float(np.max(np.abs(g), initial=0.0)) for g in read.values()), default=0.0)
-        if bound > 0 and abs(bound - round(bound, 2)) <= 1e-12 * bound:
-            at = [k for k, g in read.items() if np.any(np.isclose(np.abs(g), bound, rtol=1e-12, atol=0))]
+        """ClippedStep if the largest element of an array of the step sits exactly (to 1e-12) on
+        a number of two decimals (1, 0.25, 5, 10): what np.clip leaves where a gradient went
+        beyond it. A gradient read to float64 precision lands on one by a chance of about 1e-10
+        per array."""
+        for g in read.values():  # each array's own largest element: a clip may be of some arrays only
+            bound = float(np.max(np.abs(g), initial=0.0))
+            if not bound or abs(bound - round(bound, 2)) > 1e-12 * bound:
+                continue
+            at = [k for k, h in read.items() if np.any(np.isclose(np.abs(h), bound, rtol=1e-12, atol=0))]
             raise ClippedStep(f"{type(self).__name__}.train clipped its gradients at +-{bound:g} on this example "
                               f"({', '.join(at)} at exactly that size): a clipped gradient is not the gradient, so "
                               f"it cannot be compared; check with a clip no gradient of these sizes reaches (5 "
                               f"where weights are of order 1), or none")
 
-    def _expect_plain_sgd(self, sample, clip_seen=True):
-        """StatefulStep unless two steps on one sample move the weights alike: an optimizer with
-        state (Adagrad's memory, momentum, Adam's moments) steps by more than the gradient."""
-        first, second = self._gradient(sample, clip_seen), self._gradient(sample, clip_seen)
+    def _expect_plain_sgd(self, samples, clip_seen=True):
+        """StatefulStep unless two steps on one sample, with a step on another between them
+        where there is one, move the weights alike: an optimizer with state (Adagrad's memory,
+        momentum, Adam's moments) steps by more than the gradient."""
+        first = self._gradient(samples[0], clip_seen)
+        self._gradient(samples[-1], clip_seen)
+        second = self._gradient(samples[0], clip_seen)
         moved = [k for k in first if not np.allclose(first[k], second[k], rtol=1e-9, atol=1e-12)]
         if moved:
             raise StatefulStep(f"{type(self).__name__}.train stepped {', '.join(moved)} differently on the same sample "
@@ -257,7 +293,7 @@ class TrainingStep:
             raise RuntimeError(f"{type(self).__name__}: backward() before forward()")
         self._give()
         if not self._plain:
-            self._expect_plain_sgd(self._samples[0])
+            self._expect_plain_sgd(self._samples)
             self._plain = True
         grads = {k: np.zeros_like(v) for k, v in self._held.items()}
         for sample in self._samples:
