@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._engine.outputs import built
-from . import biases, dropout, gates, gru_formulation, layouts, losses, norms, restrict, stepping, training
+from . import (biases, dropout, gates, gru_formulation, layouts, losses, norms, restrict, stepping, training,
+               training_conventions)
 from .construction import (OPTIMIZER, CannotAdapt, RecordingOptimizer, build_user_layer, constructor_args,
                            describe_shape, param_names_cheaply, param_shapes, probe_config, probe_inputs)
 from .holders import Attribute, GateBlocks, attribute_names, describe_arrays, find_holders
@@ -324,7 +325,7 @@ def adapt(cls, spec, registered, name):
         constructor_args(cls, dict.fromkeys([*spec.dim_names, *spec.draws, "seed", "rng"]), RecordingOptimizer(),
                          dict.fromkeys(names))
     config = probe_config(spec)
-    config = training.probe_sizes(spec, config) if modelled else config
+    config = training_conventions.probe_sizes(spec, config) if modelled else config
     shapes = param_shapes(spec, config)
     _, _, sources, _ = constructor_args(cls, config, RecordingOptimizer(), shapes)
     left, narrowed = [], []
@@ -338,7 +339,7 @@ def adapt(cls, spec, registered, name):
         spec, config, shapes, probe, passed = built_with_ints
         narrowed.append(f"{', '.join(pairs)} as one int for both axes ({owner}() raised {type(exc).__name__} for a "
                         f"pair per axis: {exc}): drawn equal on both axes")
-    narrowed += training.probed(probe, spec, config) if modelled else []
+    narrowed += training_conventions.probed(probe, spec, config) if modelled else []
     sequence = stepping.sequence_spec(spec, probe, registered)
     if sequence is not None:  # a cell keeping its state itself: probed at the sequence's sizes
         config = probe_config(sequence)
