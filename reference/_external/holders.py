@@ -163,7 +163,9 @@ def by_gate_blocks(layer, shapes):
     """{W_x, W_h, B: GateBlocks} for a layer holding a weight per gate and a bias per gate in
     its parameters/gradients dicts, else {}: one weight per gate on [h, x] (numpy-ml's
     LSTMCell: Wf, ... each (n_nodes + n_features, n_nodes)), or two, x's and h's (Wz with Uz,
-    (n_features, n_nodes) and (n_nodes, n_nodes)); the biases named b and the gate's letter."""
+    (n_features, n_nodes) and (n_nodes, n_nodes)), the biases named b and the gate's letter;
+    or one weight on [h, x] stacking every gate, (n_nodes + n_features, gates * n_nodes), W
+    with its bias b."""
     if not {"W_x", "W_h", "B"} <= set(shapes):
         return {}
     (n_in, stacked), (n_nodes, _) = shapes["W_x"], shapes["W_h"]
