@@ -74,10 +74,9 @@ def wrapped(cls, model):
     said = (f"{owner} is a whole model written as a training step: train({', '.join(p.name for p in train)}) "
             f"runs forward, backward, a gradient clip and an SGD step, so it is checked like {model.name} (the "
             f"{model.name.removeprefix('Char')}, an output layer, the softmax cross-entropy summed over the steps): "
-            f"built as "
-            f"{owner}({', '.join(f'{k}={v}' for k, v in sizes.items())}), called on one sample at a time as lists of "
-            f"steps, {', '.join(states) or 'no state'} zeros; the loss from learning_rate=0, the gradients read "
-            f"from the step it takes (its clip included); its 2-D weights, (out, in), seen transposed as params; "
+            f"built as {owner}({', '.join(f'{k}={v}' for k, v in sizes.items())}), called on one sample at a time "
+            f"as lists of steps, {', '.join(states) or 'no state'} zeros; the loss from learning_rate=0, the "
+            f"gradients read from the step it takes; its 2-D weights, (out, in), seen transposed as params; "
             f"no advice row (input validation, the caller's arrays): train gets lists of steps made from copies")
     return type(owner, (TrainingStep,), attributes), said
 
