@@ -204,14 +204,22 @@ def test_an_artefact_is_redrawn_only_when_no_other_check_failed():
     assert [f.verdict for f in triage.triage(results)] == [triage.SPOILED]
 
 
-def _checked(example, checks):
+def test_an_artefact_is_redrawn_when_the_checks_stop_at_their_first_failure_too():
+    example = build_example(_relu_without_kink_margin(), {"batch": 1, "n_features": 3}, 0, {},
+                            {"x": np.array([[0.0, 1.0, -1.0]])})
+    assert _checked(example, CHECKS, first_failure=True) is None
+    fails = Check("always_fails", "contract", lambda example: [_contract_failure()])
+    assert not all(c.ok for c in _checked(example, (*CHECKS, fails), first_failure=True))
+
+
+def _checked(example, checks, first_failure=False):
     """run_checks inside a hypothesis test, where it may redraw: its results, or None if redrawn."""
     found = []
 
     @settings(max_examples=1, database=None, phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
     @given(st.just(example))
     def run(example):
-        found.append(run_checks(example, checks))
+        found.append(run_checks(example, checks, first_failure=first_failure))
 
     try:
         run()
@@ -271,6 +279,20 @@ def test_the_search_for_a_smaller_failure_is_bounded_and_keeps_what_fails():
     found = smaller_failure(spec, start, 0, (counting,))
     assert found == {"batch": 1, "seq_len": 2, "n_features": 1, "n_nodes": 1}
     assert len(calls) <= sum(n - 1 for n in start.values()) * TRIES_PER_SIZE
+
+
+def test_the_search_stops_each_example_at_its_first_failure_and_the_report_still_has_every_check(monkeypatch):
+    bug = next(b for b in CATALOG if b.name == "rnn-wh-overwritten")
+    spec = variant_spec(bug, BY_NAME[bug.spec])
+    example = example_at(spec, {"batch": 2, "seq_len": 3, "n_features": 2, "n_nodes": 3})
+    first, every = run_checks(example, first_failure=True), run_checks(example)
+    assert not all(c.ok for c in first) and len(first) < len(every)
+    assert "finite differences" not in {c.check for c in first}  # the twin decided; they cost the most
+    assert "finite differences" in {c.check for c in every if not c.ok}
+    searched = format_row(run_spec(spec, 20, 0))
+    from reference._engine import verdict
+    monkeypatch.setattr(verdict, "run_checks", lambda example, checks, first_failure=False: run_checks(example, checks))
+    assert format_row(run_spec(spec, 20, 0)) == searched  # the same sizes, example and every comparison
 
 
 def test_report_of_a_forward_convention_difference():

@@ -276,15 +276,25 @@ def _same_results(example, expected, actual, label, sides=("first call", "second
     return results
 
 
-def run_checks(example, checks=None):
+def run_checks(example, checks=None, first_failure=False):
     """Run every applicable check; an exception inside one becomes a failed Comparison, and an
     example that could not be built is its failure alone. The example is redrawn (reject)
     when its only failures are finite-difference artefacts: decided after every check has
-    run, so that an artefact never hides another failure."""
+    run, so that an artefact never hides another failure.
+
+    first_failure: only whether the example fails is wanted (the search for a smaller
+    failure). The checks then stop at the first failure that is not an artefact, with the
+    finite differences last: they cost the most, and a failure elsewhere decides without
+    them, while their artefacts can only be redrawn once every other check has passed. The
+    example fails, passes or is redrawn exactly as with every check run; only the results
+    returned are partial."""
     if example.failure is not None:  # the example could not be built: nothing to check
         return [example.failure]
+    checks = CHECKS if checks is None else checks
+    if first_failure:
+        checks = sorted(checks, key=lambda check: check.kind == "finite differences")  # stable
     results = []
-    for check in CHECKS if checks is None else checks:
+    for check in checks:
         if not check.applies(example.spec):
             continue
         try:
@@ -292,6 +302,8 @@ def run_checks(example, checks=None):
         except Exception as exc:  # noqa: BLE001 - a crash is a finding to report, not to hide
             found = [rule(check.kind, example.spec.name, check.name, False, raised(exc))]
         results += [c.made_by(check.name) for c in found]
+        if first_failure and any(not c.ok and not c.artefact for c in results):
+            return results
     failures = [c for c in results if not c.ok]
     if failures and all(c.artefact for c in failures):
         reject()  # finite differences alone disagree (a kink, round-off): redraw, don't blame the layer

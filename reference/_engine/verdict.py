@@ -172,7 +172,7 @@ class _Tally:
 
 
 # Examples drawn at each smaller size the search tries (the first is all zeros): a mistake that shows at a size
-# shows in most draws there, and every try costs a full run of the checks.
+# shows in most draws there, and every try costs a run of the checks (up to the first failure).
 TRIES_PER_SIZE = 4
 
 
@@ -201,7 +201,11 @@ def typical_failure(spec, found_sizes, seed_value, checks=CHECKS, n_examples=12)
     # nontrivial: the draws after it are not checked (max would return that one anyway).
     fixed = not any(getattr(decl, "any_shape", False) for decl in spec.inputs.values())
     found = failures_at(spec, found_sizes, seed_value, checks, n_examples, enough=_all_nontrivial if fixed else None)
-    return max(found, key=lambda pair: nontrivial(pair[1]), default=None)
+    chosen = max(found, key=lambda pair: nontrivial(pair[1]), default=None)
+    if chosen is None:
+        return None
+    with np.errstate(all="ignore"):  # every check, for the report (failures_at stopped at the first failure)
+        return run_checks(chosen[1], checks), chosen[1]
 
 
 def _all_nontrivial(example):
@@ -213,13 +217,15 @@ def _all_nontrivial(example):
 
 def failures_at(spec, pinned_sizes, seed_value, checks, n_examples, enough=None):
     """[(results, example)] of the examples that fail among `n_examples` drawn at these sizes;
-    none after the first failing one for which enough(example) holds (nor any drawn after it)."""
+    none after the first failing one for which enough(example) holds (nor any drawn after it).
+    The results of each stop at its first failure (run_checks' first_failure): whether an
+    example fails is all the search reads."""
     if not _allowed(spec, pinned_sizes):
         return []
     pinned = dataclasses.replace(spec, draws={k: st.just(v) for k, v in pinned_sizes.items()})
 
     def failing(example):
-        results = run_checks(example, checks)
+        results = run_checks(example, checks, first_failure=True)
         return None if all(c.ok for c in results) else (results, example)
 
     try:
