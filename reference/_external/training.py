@@ -123,7 +123,8 @@ class TrainingStep:
     """The loss contract around a model's train(): see the module's docstring."""
 
     _states, _rate = (), "learning_rate"
-    _plain = False  # whether train's step was seen to be plain SGD (_expect_plain_sgd)
+    _plain = False  # whether train's step was seen to be plain SGD (_expect_plain_sgd), set on the class: once
+    # seen on the drawn weights of the first backward, not again on each fresh copy of every example
     _given = COLUMNS  # how train takes inputs and targets (training_conventions.probed)
     _averages = False  # whether train's loss is the mean over the steps (training_conventions.probed)
 
@@ -208,9 +209,9 @@ class TrainingStep:
         if self._samples is None:
             raise RuntimeError(f"{type(self).__name__}: backward() before forward()")
         self._give()
-        if not self._plain:
+        if not type(self)._plain:
             self._expect_plain_sgd(self._samples)
-            self._plain = True
+            type(self)._plain = True
         grads = {k: np.zeros_like(v) for k, v in self._held.items()}
         for sample in self._samples:
             for k, g in self._gradient(sample).items():
