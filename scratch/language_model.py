@@ -46,7 +46,7 @@ class _CharModel:
     def _characters(self, name, value, dims, note=""):
         value = as_array(self, name, value)
         expect_shape(self, name, value, dims, note=note)
-        if value.min(initial=0.0) < 0 or not np.allclose(value.sum(axis=-1), 1.0, rtol=0, atol=1e-9):
+        if value.min(initial=0.0) < 0 or not np.all(np.abs(value.sum(axis=-1) - 1.0) <= 1e-9):  # NaN: refused
             raise ValueError(f"{type(self).__name__}: {name} must hold one-hot rows (non-negative, each summing to 1)")
         return value
 
