@@ -17,7 +17,7 @@ from reference._builtin.specs import BY_NAME
 from reference._engine import triage
 from reference._engine.checks import CHECKS, Check, run_checks
 from reference._engine.compare import compare
-from reference._engine.verdict import TRIES_PER_SIZE, run_spec, smaller_failure
+from reference._engine.verdict import TRIES_PER_SIZE, run_spec, smaller_failure, typical_failure
 from reference._report.cli import main
 from reference._report.hints import errors_by_step, hint
 from reference._report.reproduce import build_example, example_at
@@ -291,8 +291,25 @@ def test_the_search_stops_each_example_at_its_first_failure_and_the_report_still
     assert "finite differences" in {c.check for c in every if not c.ok}
     searched = format_row(run_spec(spec, 20, 0))
     from reference._engine import verdict
-    monkeypatch.setattr(verdict, "run_checks", lambda example, checks, first_failure=False: run_checks(example, checks))
+    monkeypatch.setattr(verdict, "run_checks", lambda example, checks, first_failure=False, **kept: run_checks(
+        example, checks, **kept))
     assert format_row(run_spec(spec, 20, 0)) == searched  # the same sizes, example and every comparison
+
+
+def test_a_failure_that_is_only_an_artefact_when_checked_again_is_still_reported():
+    # a layer whose calls differ from one run to the next: the search saw a failure, the full
+    # run of the checks on the same example sees finite differences alone disagreeing
+    seen = []
+
+    def flaky(example):
+        seen.append(example)
+        if seen.count(example) == 1:
+            return [_contract_failure()]
+        return [dataclasses.replace(_contract_failure(), check="finite differences", artefact=True)]
+
+    spec = BY_NAME["Tanh"]
+    found = typical_failure(spec, {"batch": 2, "n_features": 3}, 0, (Check("flaky", "contract", flaky),))
+    assert found is not None and any(not c.ok and not c.artefact for c in found[0])  # the failure the search saw
 
 
 def test_report_of_a_forward_convention_difference():

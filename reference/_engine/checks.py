@@ -276,7 +276,7 @@ def _same_results(example, expected, actual, label, sides=("first call", "second
     return results
 
 
-def run_checks(example, checks=None, first_failure=False):
+def run_checks(example, checks=None, first_failure=False, redraw=True):
     """Run every applicable check; an exception inside one becomes a failed Comparison, and an
     example that could not be built is its failure alone. The example is redrawn (reject)
     when its only failures are finite-difference artefacts: decided after every check has
@@ -287,7 +287,8 @@ def run_checks(example, checks=None, first_failure=False):
     finite differences last: they cost the most, and a failure elsewhere decides without
     them, while their artefacts can only be redrawn once every other check has passed. The
     example fails, passes or is redrawn exactly as with every check run; only the results
-    returned are partial."""
+    returned are partial. redraw=False: the results are returned, artefacts or not (outside
+    a hypothesis test, where there is nothing to redraw)."""
     if example.failure is not None:  # the example could not be built: nothing to check
         return [example.failure]
     checks = CHECKS if checks is None else checks
@@ -305,7 +306,7 @@ def run_checks(example, checks=None, first_failure=False):
         if first_failure and any(not c.ok and not c.artefact for c in results):
             return results
     failures = [c for c in results if not c.ok]
-    if failures and all(c.artefact for c in failures):
+    if redraw and failures and all(c.artefact for c in failures):
         reject()  # finite differences alone disagree (a kink, round-off): redraw, don't blame the layer
     return results
 
