@@ -78,8 +78,8 @@ def floats_together(draw, wanted, seed):
     arrays = [rng.uniform(decl.low, decl.high, size=shape) for decl, shape in wanted]
     ends = list(itertools.accumulate(a.size for a in arrays))
     total = ends[-1] if ends else 0
-    for _ in range(draw(st.integers(0, min(total, CHOSEN * len(arrays))))):
-        at = draw(st.integers(0, total - 1))
+    for _ in range(draw(_integers(0, min(total, CHOSEN * len(arrays))))):
+        at = draw(_integers(0, total - 1))
         k = bisect.bisect_right(ends, at)
         decl = wanted[k][0]
         arrays[k].flat[at - (ends[k - 1] if k else 0)] = draw(_values_between(decl.low, decl.high))
@@ -97,6 +97,13 @@ def _declared(decl, values, rng):
         values = values + rng.choice(decl.row_offsets, size=shape[:-1] + (1,))
     values = away_from_kinks(values, decl.kinks)
     return spread_apart(values) if decl.distinct else values
+
+
+@functools.lru_cache(maxsize=None)
+def _integers(low, high):
+    """st.integers(low, high), built once per range (hypothesis's own cache of strategies
+    costs a tenth of a draw each time it is asked)."""
+    return st.integers(low, high)
 
 
 @functools.lru_cache(maxsize=None)
