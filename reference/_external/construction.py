@@ -118,8 +118,9 @@ def _allowed_config(spec, config):
     from .._engine.strategies import configs
 
     try:  # assume as find's condition, not a filter: hypothesis gives up on a filter after hundreds refused
-        return find(configs(spec, filtered=False), spec.assume, settings=settings(database=None, max_examples=50, phases=(Phase.generate,),
-                                                           suppress_health_check=list(HealthCheck)))
+        return find(configs(spec, filtered=False), spec.assume,
+                    settings=settings(database=None, max_examples=50, phases=(Phase.generate,),
+                                      suppress_health_check=list(HealthCheck)))
     except Exception:  # noqa: BLE001 - NoSuchExample, or the spec's assume raising: the probe's own sizes then
         return config
 
